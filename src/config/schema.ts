@@ -1,0 +1,142 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+
+/**
+ * The one place that knows the shape of `jidoka.yaml`. Everything else reads
+ * the typed `Config` this produces; durations arrive here as strings ("10m")
+ * and leave as milliseconds. The file `jidoka init` writes documents every key
+ * and default below; keep the two in step (a test compares them).
+ */
+export const ROLES = ['maker', 'checker', 'goal', 'auditor', 'docs', 'diagnose'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ADAPTERS = ['claude', 'codex', 'opencode', 'gemini', 'pi', 'aider', 'command'] as const;
+export type AdapterName = (typeof ADAPTERS)[number];
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration like "30s", "10m" or "2h", got ${JSON.stringify(v)}`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const cronExpr = z.string().refine((v) => v === '' || cron.validate(v), {
+  message: 'expected a cron expression like "0 3 * * 1" (minute hour day month weekday), or "" to disable',
+});
+
+const positiveInt = z.number().int().positive();
+
+const price = z.strictObject({
+  inputPerMTok: z.number().nonnegative(),
+  outputPerMTok: z.number().nonnegative(),
+  cachedInputPerMTok: z.number().nonnegative().optional(),
+});
+
+export const agentSchema = z
+  .strictObject({
+    adapter: z.enum(ADAPTERS),
+    model: z.string().min(1).optional(),
+    bin: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    timeout: duration.optional(),
+    maxTurns: positiveInt.optional(),
+    maxBudgetUsd: z.number().positive().optional(),
+    command: z.array(z.string()).min(1).optional(),
+    price: price.optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.adapter === 'command' && !a.command)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message:
+          'adapter "command" needs command: [argv...] (placeholders {prompt_file} {report_file} {worktree})',
+      });
+  });
+export type AgentConfig = z.output<typeof agentSchema>;
+
+const check = z.union([
+  z.string().min(1),
+  z.strictObject({
+    name: z.string().min(1).optional(),
+    run: z.string().min(1),
+    timeout: duration.optional(),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  agents: z
+    .strictObject({
+      maker: agentSchema.optional(),
+      checker: agentSchema.optional(),
+      goal: agentSchema.optional(),
+      auditor: agentSchema.optional(),
+      docs: agentSchema.optional(),
+      diagnose: agentSchema.optional(),
+    })
+    .default({}),
+  checks: z.array(check).default([]),
+  limits: z
+    .strictObject({
+      maxAttempts: positiveInt.default(3),
+      consecutiveFailures: positiveInt.default(3),
+      repeatFailure: positiveInt.default(3),
+      humanRetries: positiveInt.default(2),
+      noProgress: duration.default(600_000),
+      agentTimeout: duration.default(1_800_000),
+      checkTimeout: duration.default(600_000),
+      outOfScopeBlock: positiveInt.default(1),
+      outOfScopeRollback: positiveInt.default(5),
+      maxPlansPerAudit: positiveInt.default(5),
+      maxChunksPerPlan: positiveInt.default(10),
+      wikiAutoFixMaxIssues: z.number().int().nonnegative().default(10),
+      maxParallelPlans: positiveInt.default(1),
+      budgetUsdPerPlan: z.number().nonnegative().default(5),
+      budgetUsdPerDay: z.number().nonnegative().default(50),
+      budgetTokensPerPlan: z.number().int().nonnegative().default(0),
+      maxOutputBytes: positiveInt.default(10 * 1024 * 1024),
+      maxLogExcerptBytes: positiveInt.default(8 * 1024),
+    })
+    .prefault({}),
+  schedule: z
+    .strictObject({
+      audit: cronExpr.default('0 3 * * 1'),
+      docs: cronExpr.default('0 4 * * *'),
+      timezone: z.string().default('UTC'),
+    })
+    .prefault({}),
+  approval: z.strictObject({ auto: z.boolean().default(false) }).prefault({}),
+  merge: z.strictObject({ mode: z.enum(['human', 'auto']).default('human') }).prefault({}),
+  git: z.strictObject({ mainBranch: z.string().default('') }).prefault({}),
+  docs: z
+    .strictObject({
+      commit: z.enum(['branch', 'main']).default('branch'),
+      uncovered: z.array(z.string()).default(['src/**']),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({
+      webhook: z.string().default(''),
+      command: z.array(z.string()).default([]),
+      timeout: duration.default(10_000),
+      retries: z.number().int().nonnegative().default(2),
+    })
+    .prefault({}),
+  daemon: z.strictObject({ gracePeriod: duration.default(30_000) }).prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type CheckConfig = Config['checks'][number];
+export type Limits = Config['limits'];
+
+/** The configuration used when a repository has no jidoka.yaml yet. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}

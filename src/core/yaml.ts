@@ -1,0 +1,53 @@
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+
+export interface YamlProblem {
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface ParsedYaml {
+  value: unknown;
+  errors: YamlProblem[];
+  /** 1-based line of the key (or item) at `path`, for error messages; the nearest existing parent otherwise. */
+  lineOf(path: readonly PropertyKey[]): number | undefined;
+}
+
+/**
+ * The one YAML reader. It keeps positions so that every error about a YAML
+ * file (jidoka.yaml, plan or page frontmatter) can name its line. `lineOffset`
+ * is added to every line: frontmatter starts below the opening `---`.
+ */
+export function parseYaml(text: string, lineOffset = 0): ParsedYaml {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const errors: YamlProblem[] = doc.errors.map((e) => {
+    const pos = counter.linePos(e.pos[0]);
+    return { message: e.message.split('\n')[0] ?? e.message, line: pos.line + lineOffset, column: pos.col };
+  });
+  const value = errors.length ? undefined : doc.toJS();
+  const lineOf = (path: readonly PropertyKey[]): number | undefined => {
+    let node: unknown = doc.contents;
+    let best: number | undefined = rangeLine(node as YamlNode | null, counter);
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+        if (!pair) break;
+        best = rangeLine(pair.key as YamlNode, counter) ?? best;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number') {
+        const item = node.items[key] as YamlNode | undefined;
+        if (!item) break;
+        best = rangeLine(item, counter) ?? best;
+        node = item;
+      } else break;
+    }
+    return best === undefined ? undefined : best + lineOffset;
+  };
+  return { value, errors, lineOf };
+}
+
+function rangeLine(node: YamlNode | null | undefined, counter: LineCounter): number | undefined {
+  const start = node?.range?.[0];
+  return start === undefined ? undefined : counter.linePos(start).line;
+}

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { JidokaError } from '../core/errors.js';
+
+/** A simple-git client rooted at `dir`, with the environment git needs to be predictable. */
+export function gitAt(dir: string): SimpleGit {
+  return simpleGit({ baseDir: dir, maxConcurrentProcesses: 4, trimmed: false }).env({
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+  });
+}
+
+/**
+ * The top of the git work tree containing `cwd`, or a clear error (exit 2).
+ * Synchronous because every command needs it before doing anything else.
+ */
+export function findRepoRoot(cwd: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], {
+      cwd: resolve(cwd),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+  } catch {
+    throw new JidokaError(`${resolve(cwd)} is not inside a git repository`, {
+      exitCode: 2,
+      hint: 'run `git init` (or cd into your repository) first; Jidoka works inside a git repo',
+    });
+  }
+}
+
+export async function hasCommits(git: SimpleGit): Promise<boolean> {
+  try {
+    await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function revParse(git: SimpleGit, rev: string): Promise<string | undefined> {
+  try {
+    return (await git.raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The branch plans start from and merge into: `git.mainBranch` from config
+ * when set, else the branch checked out in the main work tree, else `main`.
+ */
+export async function mainBranch(git: SimpleGit, configured: string): Promise<string> {
+  if (configured) return configured;
+  try {
+    const name = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim();
+    if (name) return name;
+  } catch {}
+  return 'main';
+}

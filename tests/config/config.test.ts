@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+
+function problemsOf(text: string) {
+  try {
+    parseConfig(text);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('jidoka.yaml validation', () => {
+  it('fills documented defaults for an empty file', () => {
+    const config = parseConfig('');
+    expect(config.limits.maxAttempts).toBe(3);
+    expect(config.limits.noProgress).toBe(10 * 60_000);
+    expect(config.limits.agentTimeout).toBe(30 * 60_000);
+    expect(config.merge.mode).toBe('human');
+    expect(config.docs.uncovered).toEqual(['src/**']);
+  });
+
+  it('converts durations and accepts both forms of check', () => {
+    const config = parseConfig(
+      'limits:\n  noProgress: 90s\nchecks:\n  - npm test\n  - { run: npm run lint, timeout: 2m }\n',
+    );
+    expect(config.limits.noProgress).toBe(90_000);
+    expect(config.checks).toEqual(['npm test', { run: 'npm run lint', timeout: 120_000 }]);
+  });
+
+  it('names the line, key and expectation of a value of the wrong type', () => {
+    const problems = problemsOf('agents:\n  maker: { adapter: codex }\nlimits:\n  maxAttempts: three\n');
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: 'jidoka.yaml',
+        line: 4,
+        key: 'limits.maxAttempts',
+        message: expect.stringMatching(/expected number, got string "three"/),
+      }),
+    ]);
+  });
+
+  it('reports a bad duration and an unknown adapter on their lines', () => {
+    const problems = problemsOf('limits:\n  noProgress: soon\nagents:\n  checker:\n    adapter: clod\n');
+    expect(problems.map((p) => [p.line, p.key])).toEqual([
+      [2, 'limits.noProgress'],
+      [5, 'agents.checker.adapter'],
+    ]);
+    expect(problems[1]?.message).toMatch(/"claude"/);
+  });
+
+  it('reports unknown keys at any depth, with a suggestion', () => {
+    const problems = problemsOf('limits:\n  maxAtempts: 4\nfoo: 1\n');
+    expect(problems).toEqual([
+      expect.objectContaining({
+        line: 2,
+        key: 'limits.maxAtempts',
+        message: expect.stringContaining('did you mean "maxAttempts"'),
+      }),
+      expect.objectContaining({ line: 3, key: 'foo', message: expect.stringContaining('unknown key') }),
+    ]);
+  });
+
+  it('reports bad YAML with its line', () => {
+    const problems = problemsOf('checks:\n  - npm test\nlimits: [1,\n');
+    expect(problems[0]?.message).toMatch(/invalid YAML/);
+    expect(problems[0]?.line).toBeGreaterThanOrEqual(3);
+  });
+
+  it('requires a command for the command adapter and a valid cron', () => {
+    const problems = problemsOf(
+      'agents:\n  maker:\n    adapter: command\nschedule:\n  audit: every monday\n',
+    );
+    expect(problems.map((p) => p.key)).toEqual(['agents.maker.command', 'schedule.audit']);
+  });
+
+  it('uses defaults when the file is absent, refuses when required', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jidoka-config-'));
+    expect(loadConfig(dir).path).toBeUndefined();
+    expect(() => loadConfig(dir, { required: true })).toThrow(/no jidoka.yaml/);
+    writeFileSync(join(dir, 'jidoka.yaml'), 'limits:\n  maxAttempts: 0\n');
+    expect(() => loadConfig(dir)).toThrow(/jidoka.yaml:2: limits.maxAttempts/);
+  });
+});

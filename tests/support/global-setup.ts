@@ -1,0 +1,20 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * CLI tests run the built `dist/cli/main.js` as a user would. Build once
+ * before any test so they never run stale code; type errors are reported by
+ * `npm run typecheck`/`npm test`, not here (tsc still emits).
+ */
+export default function setup(): void {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+  } catch {
+    // tsc exits non-zero on type errors but still writes dist/.
+  }
+}
