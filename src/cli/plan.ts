@@ -1,32 +1,204 @@
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { JidokaError } from '../core/errors.js';
+import { appendLedger } from '../core/ledger.js';
+import { whoAmI } from '../core/who.js';
+import { recordApproval } from '../plans/approval.js';
+import {
+  findPlan,
+  formatPlanProblem,
+  listPlans,
+  markInvalid,
+  type PlanEntry,
+  setPlanStatus,
+} from '../plans/store.js';
+import type { PlanStatus } from '../plans/types.js';
+import { action, type CliContext } from './context.js';
 
 export function registerPlan(program: Command): void {
   const plan = program.command('plan').description('list, show, validate, approve or reject plans in plans/');
   plan
     .command('list')
-    .description('list plans with status and risk')
+    .description('list plans with status, risk and chunk count')
     .option('--json', 'print as JSON')
-    .action(action(() => notYet('jidoka plan list')));
+    .action(action((ctx, opts: { json?: boolean }) => list(ctx, opts)));
   plan
     .command('show <plan-id>')
-    .description('show one plan')
+    .description('show one plan: goal, scope, chunks, and any validation problems')
     .option('--json', 'print as JSON')
-    .action(action(() => notYet('jidoka plan show')));
+    .action(action((ctx, id: string, opts: { json?: boolean }) => show(ctx, id, opts)));
   plan
     .command('validate [plan-id]')
-    .description('validate plans; invalid ones are marked status: invalid and kept')
+    .description(
+      'validate one or all plans; a failing plan is marked status: invalid with its reasons and kept',
+    )
     .option('--json', 'print as JSON')
-    .action(action(() => notYet('jidoka plan validate')));
+    .action(action((ctx, id: string | undefined, opts: { json?: boolean }) => validate(ctx, id, opts)));
   plan
     .command('approve <plan-id>')
-    .description('approve a proposed plan for execution')
+    .description('approve a proposed (or rejected/failed) plan so the execution loop may run it')
     .option('--json', 'print as JSON')
-    .action(action(() => notYet('jidoka plan approve')));
+    .action(action((ctx, id: string, opts: { json?: boolean }) => transition(ctx, id, 'approved', opts)));
   plan
     .command('reject <plan-id>')
-    .description('reject a proposed plan')
-    .option('--reason <text>', 'why')
+    .description('reject a plan; it is kept with status: rejected')
+    .option('--reason <text>', 'why, recorded in the ledger')
     .option('--json', 'print as JSON')
-    .action(action(() => notYet('jidoka plan reject')));
+    .action(
+      action((ctx, id: string, opts: { json?: boolean; reason?: string }) =>
+        transition(ctx, id, 'rejected', opts),
+      ),
+    );
+}
+
+function maxChunks(ctx: CliContext): number {
+  return ctx.config().config.limits.maxChunksPerPlan;
+}
+
+/** The stable JSON form of a plan entry (documented in README, "JSON output"). */
+export function planJson(e: PlanEntry) {
+  return {
+    id: e.id,
+    file: e.relFile,
+    status: e.status ?? null,
+    valid: e.problems.length === 0,
+    risk: e.plan?.risk ?? null,
+    title: e.plan?.title ?? null,
+    skill: e.plan?.skill ?? null,
+    scope: e.plan?.scope ?? [],
+    goal: e.plan?.goal ?? null,
+    chunks: (e.plan?.chunks ?? []).map((c) => ({ number: c.number, title: c.title, line: c.line })),
+    problems: e.problems,
+  };
+}
+
+function list(ctx: CliContext, opts: { json?: boolean }): number {
+  const plans = listPlans(ctx.root(), maxChunks(ctx));
+  if (opts.json) {
+    ctx.json({ plans: plans.map(planJson) });
+    return 0;
+  }
+  if (!plans.length) {
+    ctx.out('no plans in plans/ (write one from plans/TEMPLATE.md, or run `jidoka audit`)');
+    return 0;
+  }
+  const rows = plans.map((p) => [
+    p.id,
+    p.status ?? '?',
+    p.plan?.risk ?? '-',
+    p.plan ? String(p.plan.chunks.length) : '-',
+    p.plan ? p.plan.title : `${p.problems.length} problem(s): jidoka plan validate ${p.id}`,
+  ]);
+  ctx.out(table([['ID', 'STATUS', 'RISK', 'CHUNKS', 'TITLE'], ...rows]));
+  return 0;
+}
+
+function show(ctx: CliContext, id: string, opts: { json?: boolean }): number {
+  const e = findPlan(ctx.root(), id, maxChunks(ctx));
+  if (opts.json) {
+    ctx.json(planJson(e));
+    return e.problems.length ? 1 : 0;
+  }
+  const out: string[] = [];
+  if (e.plan) {
+    const p = e.plan;
+    out.push(
+      `${p.id}: ${p.title}`,
+      `  status ${p.status} · risk ${p.risk}${p.skill ? ` · skill ${p.skill}` : ''} · ${e.relFile}`,
+    );
+    out.push(`  goal   ${p.goal.statement}`);
+    for (const c of p.goal.checks) out.push(`         check: ${c}`);
+    out.push(`  scope  ${p.scope.join(', ')}`, '  chunks');
+    for (const c of p.chunks) out.push(`    ${c.number}. ${c.title}`);
+  } else {
+    out.push(`${e.id}: invalid (${e.relFile})`);
+    out.push(...e.problems.map(formatPlanProblem));
+  }
+  ctx.out(out.join('\n'));
+  return e.problems.length ? 1 : 0;
+}
+
+function validate(ctx: CliContext, id: string | undefined, opts: { json?: boolean }): number {
+  const root = ctx.root();
+  const entries = id ? [findPlan(root, id, maxChunks(ctx))] : listPlans(root, maxChunks(ctx));
+  for (const e of entries) if (e.problems.length) markInvalid(e.file, e.problems);
+  const bad = entries.filter((e) => e.problems.length);
+  if (opts.json) {
+    ctx.json({
+      ok: bad.length === 0,
+      plans: entries.map((e) => ({
+        id: e.id,
+        file: e.relFile,
+        valid: !e.problems.length,
+        problems: e.problems,
+      })),
+    });
+    return bad.length ? 1 : 0;
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.problems.length) {
+      const note =
+        e.status === 'invalid' ? ' (still status: invalid; set status: proposed to queue it again)' : '';
+      out.push(`✓ ${e.relFile}${note}`);
+    } else {
+      out.push(`✗ ${e.relFile}: marked status: invalid (the plan is kept)`);
+      out.push(...e.problems.map(formatPlanProblem));
+    }
+  }
+  if (!entries.length) out.push('no plans to validate');
+  else out.push(`${entries.length} plan(s), ${bad.length} invalid`);
+  ctx.out(out.join('\n'));
+  return bad.length ? 1 : 0;
+}
+
+const ALLOWED_FROM: Record<'approved' | 'rejected', PlanStatus[]> = {
+  approved: ['proposed', 'rejected', 'failed'],
+  rejected: ['proposed', 'approved', 'failed', 'invalid'],
+};
+
+function transition(
+  ctx: CliContext,
+  id: string,
+  to: 'approved' | 'rejected',
+  opts: { json?: boolean; reason?: string },
+): number {
+  const root = ctx.root();
+  const e = findPlan(root, id, maxChunks(ctx));
+  if (to === 'approved' && e.problems.length) {
+    markInvalid(e.file, e.problems);
+    throw new JidokaError(
+      `plan ${id} is invalid and cannot be approved:\n${e.problems.map(formatPlanProblem).join('\n')}`,
+      {
+        exitCode: 1,
+        hint: `fix ${e.relFile}, then run \`jidoka plan validate ${id}\``,
+      },
+    );
+  }
+  const from = (e.status ?? 'invalid') as PlanStatus;
+  if (from === to) {
+    ctx.out(`plan ${id} is already ${to}`);
+    return 0;
+  }
+  if (!ALLOWED_FROM[to].includes(from)) {
+    throw new JidokaError(`plan ${id} is ${from}; only ${ALLOWED_FROM[to].join(', ')} plans can be ${to}`, {
+      exitCode: 1,
+    });
+  }
+  setPlanStatus(e.file, to);
+  const by = whoAmI(root);
+  if (to === 'approved') recordApproval(root, id, e.file, by);
+  appendLedger(root, `plan.${to}`, { plan: id, from, by, ...(opts.reason ? { reason: opts.reason } : {}) });
+  if (opts.json) ctx.json({ id, from, status: to, by });
+  else
+    ctx.out(
+      `plan ${id}: ${from} → ${to}${to === 'approved' ? ` (run it with \`jidoka run ${id}\`, or let the daemon pick it up)` : ''}`,
+    );
+  return 0;
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))
+    .join('\n');
 }

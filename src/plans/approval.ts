@@ -1,0 +1,48 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../core/atomic-write.js';
+import { jidokaPaths } from '../core/paths.js';
+import { approvalHash } from './store.js';
+
+/**
+ * Who approved which plan content. Goal checks are commands an agent wrote;
+ * they run only when the plan's current content is the content a human
+ * approved (same hash), so an edit after approval needs a new approval.
+ */
+export interface Approval {
+  hash: string;
+  by: string;
+  at: string;
+}
+
+function file(root: string): string {
+  return join(jidokaPaths(root).state, 'approvals.json');
+}
+
+function readAll(root: string): Record<string, Approval> {
+  const f = file(root);
+  if (!existsSync(f)) return {};
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as Record<string, Approval>;
+  } catch {
+    return {};
+  }
+}
+
+export function recordApproval(root: string, id: string, planFile: string, by: string): Approval {
+  const all = readAll(root);
+  const approval = { hash: approvalHash(planFile), by, at: new Date().toISOString() };
+  all[id] = approval;
+  writeJsonAtomic(file(root), all);
+  return approval;
+}
+
+export function approvalOf(root: string, id: string): Approval | undefined {
+  return readAll(root)[id];
+}
+
+/** True when the plan file is exactly what a human approved (status line aside). */
+export function isApprovedContent(root: string, id: string, planFile: string): boolean {
+  const a = approvalOf(root, id);
+  return a !== undefined && a.hash === approvalHash(planFile);
+}
