@@ -87,7 +87,7 @@ describe('plan validation (pure)', () => {
       'malformed chunk heading',
       (s) => s.replace('## Chunk 2: Implement greet', '## Chunk two'),
       'chunks',
-      31,
+      28,
     ],
     ['bad YAML', (s) => s.replace('risk: low', 'risk: [low'), 'frontmatter', undefined],
     ['no frontmatter', (s) => s.replace(/^---[\s\S]*?---\n/, ''), 'frontmatter', 1],
