@@ -5,12 +5,30 @@ import { JidokaError } from '../core/errors.js';
 
 /** A simple-git client rooted at `dir`, with the environment git needs to be predictable. */
 export function gitAt(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, maxConcurrentProcesses: 4, trimmed: false }).env({
-    ...process.env,
-    GIT_TERMINAL_PROMPT: '0',
-    LC_ALL: 'C',
-  });
+  return simpleGit({ baseDir: dir, maxConcurrentProcesses: 4, trimmed: false }).env(gitEnv());
 }
+
+/**
+ * process.env for git, minus the interactive hooks (editor, pager, askpass)
+ * that Jidoka never wants and that simple-git refuses to pass through.
+ */
+export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !UNSAFE_ENV.has(k.toUpperCase())) env[k] = v;
+  }
+  return { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...extra };
+}
+
+const UNSAFE_ENV = new Set([
+  'EDITOR',
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'PAGER',
+  'GIT_PAGER',
+  'GIT_ASKPASS',
+  'SSH_ASKPASS',
+]);
 
 /**
  * The top of the git work tree containing `cwd`, or a clear error (exit 2).
