@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { formatScaffold, scaffold } from '../init/scaffold.js';
+import { action } from './context.js';
 
 export function registerInit(program: Command): void {
   program
@@ -8,5 +9,11 @@ export function registerInit(program: Command): void {
       'scaffold jidoka.yaml, agents/, .agents/, skills/, plans/ and wiki/ into this git repository',
     )
     .option('--force', 'overwrite files that already exist')
-    .action(action(() => notYet('jidoka init')));
+    .action(
+      action((ctx, opts: { force?: boolean }) => {
+        const root = ctx.root();
+        ctx.out(formatScaffold(root, scaffold(root, { force: opts.force === true })));
+        return 0;
+      }),
+    );
 }
