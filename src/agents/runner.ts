@@ -1,0 +1,230 @@
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { execa } from 'execa';
+import { OutputCapture, type StreamName } from './output-capture.js';
+
+export { buildEnv } from './env.js';
+
+/**
+ * The one subprocess runner: every agent and every check Jidoka starts goes
+ * through `startProcess`. The child runs in its own process group so a
+ * timeout, an abort or the end of the run can kill everything it started;
+ * output is capped, streamed to the run record as it arrives, and its arrival
+ * time is what the no-progress watchdog reads.
+ */
+export interface RunOptions {
+  file: string;
+  args: string[];
+  /** Run `file` as a shell command line (checks: "npm test"). */
+  shell?: boolean;
+  cwd: string;
+  /** Written to stdin, then stdin is closed. Without it stdin is empty. */
+  input?: string;
+  /** The COMPLETE environment (build it with buildEnv); nothing is inherited. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** SIGTERM → SIGKILL of the whole group after this (default 5000). */
+  killGraceMs?: number;
+  /** Cap on output bytes kept in memory and on disk; beyond it output is dropped (and counted). */
+  maxOutputBytes: number;
+  /** Stream stdout+stderr here as they arrive (created with parent dirs). */
+  logFile?: string;
+  /** External kill (watchdog, daemon shutdown): kills the group, result.aborted = true. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+  aborted: boolean;
+  abortReason?: string;
+  /** All bytes the process wrote, including dropped ones. */
+  outputBytes: number;
+  truncated: boolean;
+  /** Bounded: head, and the tail when output was dropped. */
+  stdout: string;
+  stderr: string;
+  /** Set when the process could not be started at all (e.g. ENOENT). */
+  spawnError?: string;
+}
+
+export interface RunHandle {
+  result: Promise<RunResult>;
+  pid: number | undefined;
+  /** Epoch ms of the last output (the start time before any). */
+  lastActivityAt(): number;
+  /** Kill the whole group (SIGTERM, then SIGKILL after the grace); the result says aborted. */
+  kill(reason: string): void;
+}
+
+const DEFAULT_KILL_GRACE_MS = 5000;
+
+export function startProcess(opts: RunOptions): RunHandle {
+  const startedAt = Date.now();
+  let lastActivity = startedAt;
+  const capture = new OutputCapture(opts.maxOutputBytes);
+  const logFd = opts.logFile ? openLog(opts.logFile) : undefined;
+  let truncationLogged = false;
+
+  const sub = execa(opts.file, opts.args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    shell: opts.shell ?? false,
+    detached: true,
+    cleanup: false,
+    reject: false,
+    buffer: false,
+    stripFinalNewline: false,
+    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+  });
+  const pid = sub.pid;
+  if (pid !== undefined) liveGroups.add(pid);
+
+  const onData = (stream: StreamName) => (chunk: Buffer) => {
+    lastActivity = Date.now();
+    const kept = capture.add(stream, chunk);
+    if (logFd === undefined) return;
+    if (kept.length) writeSync(logFd, kept);
+    if (capture.truncated && !truncationLogged) {
+      truncationLogged = true;
+      writeSync(
+        logFd,
+        `\n[jidoka: output cap of ${opts.maxOutputBytes} bytes reached; further output dropped]\n`,
+      );
+    }
+  };
+  sub.stdout?.on('data', onData('stdout'));
+  sub.stderr?.on('data', onData('stderr'));
+  // A child that keeps a pipe open would keep execa waiting; once the leader
+  // is gone, its group has no business running.
+  sub.on('exit', () => {
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
+  });
+
+  let timedOut = false;
+  let aborted = false;
+  let abortReason: string | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const terminate = () => {
+    if (pid === undefined || graceTimer) return;
+    killGroup(pid, 'SIGTERM');
+    graceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  };
+  const kill = (reason: string) => {
+    if (timedOut || aborted) return;
+    aborted = true;
+    abortReason = reason;
+    terminate();
+  };
+  const timeoutTimer = setTimeout(() => {
+    if (aborted) return;
+    timedOut = true;
+    terminate();
+  }, opts.timeoutMs);
+  const onAbort = () => kill(reasonText(opts.signal?.reason));
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const result = (async (): Promise<RunResult> => {
+    const r = await sub;
+    clearTimeout(timeoutTimer);
+    clearTimeout(graceTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (pid !== undefined) {
+      await reapGroup(pid);
+      liveGroups.delete(pid);
+    }
+    if (logFd !== undefined) {
+      const epilogue = capture.logEpilogue();
+      if (epilogue) writeSync(logFd, epilogue);
+      closeSync(logFd);
+    }
+    const started = pid !== undefined && r.exitCode !== undefined;
+    const spawnError =
+      !started && !r.signal ? (r.originalMessage ?? r.shortMessage ?? 'could not start') : undefined;
+    return {
+      exitCode: r.exitCode ?? null,
+      signal: r.signal ?? null,
+      durationMs: Date.now() - startedAt,
+      timedOut,
+      aborted,
+      ...(abortReason !== undefined ? { abortReason } : {}),
+      outputBytes: capture.totalBytes,
+      truncated: capture.truncated,
+      stdout: capture.text('stdout'),
+      stderr: capture.text('stderr'),
+      ...(spawnError ? { spawnError } : {}),
+    };
+  })();
+
+  return { result, pid, lastActivityAt: () => lastActivity, kill };
+}
+
+export function runProcess(opts: RunOptions): Promise<RunResult> {
+  return startProcess(opts).result;
+}
+
+function openLog(file: string): number {
+  mkdirSync(dirname(file), { recursive: true });
+  return openSync(file, 'a');
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  if (typeof reason === 'string') return reason;
+  return 'aborted';
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is empty
+  }
+}
+
+/**
+ * Kill whatever is left of the group and wait until it is empty, so a caller
+ * never sees a result while a process of the run is still alive. Children
+ * that escaped the group (setsid) are out of reach; that is the OS's limit.
+ */
+async function reapGroup(pgid: number): Promise<void> {
+  for (let i = 0; i < 100 && killGroup(pgid, 'SIGKILL'); i++) {
+    // Killed orphans stay zombies until init reaps them; they are dead already.
+    if (onlyZombiesLeft(pgid)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Linux: true when every process still in the group is a zombie. Elsewhere: false (keep waiting). */
+function onlyZombiesLeft(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp …; comm may contain spaces, so parse after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return false;
+  }
+  return true;
+}
+
+/** Groups still running, killed if Jidoka itself exits (detached children are not killed by the OS). */
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+  for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+});
