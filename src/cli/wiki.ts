@@ -1,12 +1,65 @@
+import { existsSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { usageError } from '../core/errors.js';
+import { formatReport, reportJson } from '../wiki/format.js';
+import { lintWiki } from '../wiki/lint.js';
+import { action } from './context.js';
+
+interface LintFlags {
+  json?: boolean;
+  fix?: boolean;
+  cache?: boolean;
+}
 
 export function registerWiki(program: Command): void {
   const wiki = program.command('wiki').description('the wiki: the repository memory, linted');
   wiki
     .command('lint [path]')
-    .description('lint wiki/ (links, anchors, index, frontmatter, staleness, coverage, facts)')
-    .option('--json', 'print findings as JSON')
-    .option('--fix', 'regenerate index.md and fix what is mechanical')
-    .action(action(() => notYet('jidoka wiki lint')));
+    .description(
+      'lint wiki/ (links, anchors, index, frontmatter, staleness, coverage, facts); [path]: a page or folder of wiki/ to report on, or another wiki folder to lint',
+    )
+    .option('--json', 'print findings as JSON (shape documented in wiki/00_SCHEMA.md)')
+    .option(
+      '--fix',
+      'regenerate index.md and fix what is mechanical (never when more than limits.wikiAutoFixMaxIssues issues)',
+    )
+    .option('--no-cache', 'ignore and do not write .jidoka/cache/')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 no errors (warnings allowed), 1 errors found, 2 usage or configuration error.',
+    )
+    .action(
+      action(async (ctx, path: string | undefined, flags: LintFlags) => {
+        const root = ctx.root();
+        const { config } = ctx.config();
+        const wikiHome = resolve(ctx.paths().wikiDir);
+        let wikiDir: string | undefined;
+        let paths: string[] | undefined;
+        if (path) {
+          const abs = resolve(ctx.cwd, path);
+          if (!existsSync(abs))
+            throw usageError(`${path} does not exist`, 'pass a page or folder of wiki/, or omit it');
+          const inWiki = !relative(wikiHome, abs).startsWith('..');
+          if (inWiki) paths = [abs];
+          else if (statSync(abs).isDirectory()) wikiDir = abs;
+          else
+            throw usageError(
+              `${path} is not inside ${relative(root, wikiHome) || 'wiki'}/`,
+              'pass a page or folder of the wiki',
+            );
+        }
+        const report = await lintWiki({
+          root,
+          config,
+          wikiDir,
+          paths,
+          fix: flags.fix,
+          useCache: flags.cache !== false,
+        });
+        if (flags.json) ctx.json(reportJson(report));
+        else ctx.out(formatReport(report));
+        return report.counts.errors > 0 ? 1 : 0;
+      }),
+    );
 }

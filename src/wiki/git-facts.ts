@@ -1,0 +1,98 @@
+import { execa } from 'execa';
+import type { PageInfo } from './types.js';
+
+/** One commit, with the files it touched (renames as delete + add, so old paths count too). */
+export interface CommitInfo {
+  sha: string;
+  subject: string;
+  files: string[];
+}
+
+/**
+ * The git history the stale-page and uncovered-source rules read, gathered
+ * in a handful of git calls: one to resolve every `verified` sha, one log per
+ * distinct sha, one file listing. The rules themselves stay pure.
+ */
+export interface GitFacts {
+  head: string;
+  /** A page's `verified` as written → the full sha, or null when git does not know it. */
+  resolved: Map<string, string | null>;
+  /** Full sha → commits reachable from HEAD but not from it, newest first. */
+  after: Map<string, CommitInfo[]>;
+  /** Repo-relative files: tracked, plus untracked ones that are not ignored. */
+  files: string[];
+}
+
+async function git(cwd: string, args: string[], input?: string): Promise<string> {
+  const r = await execa('git', args, {
+    cwd,
+    input,
+    stripFinalNewline: false,
+    env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  return r.stdout;
+}
+
+/** undefined when `root` is not a git repository with at least one commit. */
+export async function gatherGitFacts(root: string, pages: Iterable<PageInfo>): Promise<GitFacts | undefined> {
+  let head: string;
+  try {
+    head = (await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
+  } catch {
+    return undefined;
+  }
+  if (!head) return undefined;
+
+  const wanted = new Set<string>();
+  for (const p of pages) {
+    const v = p.frontmatter.data.verified;
+    if (typeof v === 'string' && /^[0-9a-f]{7,40}$/i.test(v)) wanted.add(v);
+  }
+  const resolved = new Map<string, string | null>();
+  const list = [...wanted];
+  if (list.length) {
+    const out = await git(
+      root,
+      ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
+      list.map((s) => `${s}^{commit}\n`).join(''),
+    );
+    const lines = out.split('\n');
+    list.forEach((sha, i) => {
+      const m = /^([0-9a-f]{40}) commit$/.exec(lines[i] ?? '');
+      resolved.set(sha, m ? m[1]! : null);
+    });
+  }
+
+  const after = new Map<string, CommitInfo[]>();
+  const full = new Set([...resolved.values()].filter((s): s is string => !!s));
+  await Promise.all(
+    [...full].map(async (sha) => {
+      const out = await git(root, [
+        'log',
+        '--no-renames',
+        '--format=%x1e%H%x1f%s',
+        '--name-only',
+        `${sha}..${head}`,
+      ]);
+      after.set(sha, parseLog(out));
+    }),
+  );
+
+  const listing = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  const files = [...new Set(listing.split('\0').filter(Boolean))];
+  return { head, resolved, after, files };
+}
+
+function parseLog(out: string): CommitInfo[] {
+  const commits: CommitInfo[] = [];
+  for (const record of out.split('\x1e')) {
+    if (!record.trim()) continue;
+    const nl = record.indexOf('\n');
+    const headLine = nl >= 0 ? record.slice(0, nl) : record;
+    const [sha, subject] = headLine.split('\x1f');
+    const files = (nl >= 0 ? record.slice(nl + 1) : '').split('\n').filter(Boolean);
+    commits.push({ sha: sha!, subject: subject ?? '', files });
+  }
+  return commits;
+}

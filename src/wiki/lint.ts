@@ -1,0 +1,158 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { usageError } from '../core/errors.js';
+import { jidokaPaths } from '../core/paths.js';
+import { type GitFacts, gatherGitFacts } from './git-facts.js';
+import { regenerateIndex } from './index-file.js';
+import type { WikiModel } from './model.js';
+import { type LoadStats, loadPages } from './pages.js';
+import { factRules } from './rules/facts.js';
+import { frontmatterRules } from './rules/frontmatter.js';
+import { indexRules } from './rules/index-drift.js';
+import { linkRules } from './rules/links.js';
+import { logFormatRules } from './rules/log-format.js';
+import { placeholderRules } from './rules/placeholder.js';
+import { stalenessRules } from './rules/staleness.js';
+import { uncoveredRules } from './rules/uncovered.js';
+import { FIXABLE_RULES, type LintCounts, type LintFinding, type LintReport, type PageInfo } from './types.js';
+
+export interface LintOptions {
+  /** Repository root. */
+  root: string;
+  config: Config;
+  /** The wiki folder; `<root>/wiki` by default. */
+  wikiDir?: string;
+  /** Report only findings in these files or folders (repo-relative or absolute). The whole wiki is still read. */
+  paths?: string[];
+  /** Regenerate index.md when that fixes something, unless more than `limits.wikiAutoFixMaxIssues` issues are found. */
+  fix?: boolean;
+  /** Read and write `.jidoka/cache/` (default true). */
+  useCache?: boolean;
+  /** Parse threads; 0 parses inline. Default: every core for large wikis. */
+  workers?: number;
+}
+
+export interface FullLintReport extends LintReport {
+  /** Set by `fix`: what was changed, or why nothing was. */
+  fix?: { applied: string[]; refused?: string };
+  stats: LoadStats & { ms: number; git: boolean };
+}
+
+/**
+ * Lint the wiki: parse every page (cached by content hash), gather the git
+ * facts the staleness and coverage rules need, run every rule. Findings are
+ * sorted by file, line, column.
+ */
+export async function lintWiki(opts: LintOptions): Promise<FullLintReport> {
+  const started = Date.now();
+  const root = resolve(opts.root);
+  const wikiDir = resolve(opts.wikiDir ?? jidokaPaths(root).wikiDir);
+  if (!existsSync(wikiDir) || !statSync(wikiDir).isDirectory())
+    throw usageError(
+      `no wiki folder at ${wikiDir}`,
+      'run `jidoka init` to scaffold wiki/ (00_SCHEMA.md, index.md, log.md)',
+    );
+  const first = await lintOnce(root, wikiDir, opts);
+  let report = first;
+  if (opts.fix) {
+    const limit = opts.config.limits.wikiAutoFixMaxIssues;
+    const total = first.findings.length;
+    if (total > limit) {
+      report = {
+        ...first,
+        fix: {
+          applied: [],
+          refused: `${total} issues found, more than limits.wikiAutoFixMaxIssues (${limit}): nothing was changed; fix the causes by hand (or raise the limit)`,
+        },
+      };
+    } else if (first.findings.some((f) => FIXABLE_RULES.includes(f.rule))) {
+      await regenerateIndex(root, { wikiDir, pages: first.model.pages });
+      report = { ...(await lintOnce(root, wikiDir, opts)), fix: { applied: ['regenerated index.md'] } };
+    } else report = { ...first, fix: { applied: [] } };
+  }
+  const { model: _model, ...out } = report;
+  out.stats.ms = Date.now() - started;
+  return out;
+}
+
+async function lintOnce(
+  root: string,
+  wikiDir: string,
+  opts: LintOptions,
+): Promise<FullLintReport & { model: WikiModel }> {
+  const useCache = opts.useCache ?? true;
+  const { pages, stats } = await loadPages(wikiDir, {
+    cacheDir: useCache ? jidokaPaths(root).cache : undefined,
+    workers: opts.workers,
+  });
+  const wikiRel = toPosix(relative(root, wikiDir));
+  const model = buildModel(root, wikiRel, pages);
+  const facts = await gatherGitFacts(root, pages.values());
+  let findings = runRules(model, facts, opts.config.docs.uncovered);
+  if (opts.paths?.length) {
+    const wanted = opts.paths.map((p) => toPosix(relative(root, resolve(root, p))).replace(/\/$/, ''));
+    findings = findings.filter((f) =>
+      wanted.some((w) => w === '' || f.file === w || f.file.startsWith(`${w}/`)),
+    );
+  }
+  return {
+    findings,
+    counts: countFindings(findings),
+    pages: pages.size,
+    model,
+    stats: { ...stats, ms: 0, git: facts !== undefined },
+  };
+}
+
+/** Every rule, in one place: pure functions of the pages and the git facts. */
+export function runRules(
+  model: WikiModel,
+  facts: GitFacts | undefined,
+  uncoveredGlobs: readonly string[],
+): LintFinding[] {
+  const findings = [
+    ...linkRules(model),
+    ...indexRules(model),
+    ...frontmatterRules(model),
+    ...factRules(model),
+    ...placeholderRules(model),
+    ...logFormatRules(model),
+    ...(facts ? stalenessRules(model, facts) : []),
+    ...(facts ? uncoveredRules(model, facts.files, uncoveredGlobs) : []),
+  ];
+  return findings.sort(
+    (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column,
+  );
+}
+
+export function buildModel(root: string, wikiRel: string, pages: Map<string, PageInfo>): WikiModel {
+  const known = new Map<string, boolean>();
+  return {
+    wikiRel,
+    pages,
+    exists: (p) => {
+      let hit = known.get(p);
+      if (hit === undefined) {
+        hit = existsSync(join(root, p));
+        known.set(p, hit);
+      }
+      return hit;
+    },
+  };
+}
+
+export function countFindings(findings: LintFinding[]): LintCounts {
+  const counts: LintCounts = { errors: 0, warnings: 0, fixable: 0, byRule: {} };
+  for (const f of findings) {
+    if (f.severity === 'error') counts.errors++;
+    else counts.warnings++;
+    if (FIXABLE_RULES.includes(f.rule)) counts.fixable++;
+    counts.byRule[f.rule] = (counts.byRule[f.rule] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function toPosix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}

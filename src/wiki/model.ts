@@ -1,0 +1,149 @@
+import { posix } from 'node:path';
+import picomatch from 'picomatch';
+import type { PageInfo } from './types.js';
+
+/**
+ * What the rules see: the parsed pages of one wiki folder, keyed by their
+ * wiki-relative path, and a way to ask whether a link target outside the
+ * pages exists. Built once per lint; rules never touch the file system.
+ */
+export interface WikiModel {
+  /** Repo-relative posix path of the wiki folder, e.g. `wiki`. */
+  wikiRel: string;
+  pages: Map<string, PageInfo>;
+  /** Does this repo-relative path exist (file or folder)? */
+  exists(repoPath: string): boolean;
+}
+
+export const SCHEMA_PAGE = '00_SCHEMA.md';
+export const INDEX_PAGE = 'index.md';
+export const LOG_PAGE = 'log.md';
+const SPECIAL = new Set([SCHEMA_PAGE, INDEX_PAGE, LOG_PAGE]);
+export const INCIDENTS_DIR = '90_LOG/incidents/';
+
+export const PAGE_TYPES = ['domain', 'system', 'log', 'incident'] as const;
+export type PageType = (typeof PAGE_TYPES)[number];
+
+/** The three files every wiki has at its top: conventions, catalogue, timeline. */
+export function isSpecial(path: string): boolean {
+  return SPECIAL.has(path);
+}
+
+export function repoPath(model: WikiModel, pagePath: string): string {
+  return model.wikiRel ? `${model.wikiRel}/${pagePath}` : pagePath;
+}
+
+/** The page's type from frontmatter; pages under 90_LOG/incidents/ are incidents without saying so. */
+export function pageType(page: PageInfo): string | undefined {
+  const t = page.frontmatter.data.type;
+  if (typeof t === 'string' && t) return t;
+  if (page.path.startsWith(INCIDENTS_DIR)) return 'incident';
+  return undefined;
+}
+
+/** Title for people: frontmatter `title`, else the first H1, else an incident's id, else the file name. */
+export function pageTitle(page: PageInfo): string {
+  const t = page.frontmatter.data.title;
+  if (typeof t === 'string' && t.trim()) return t.trim();
+  const h1 = page.headings.find((h) => h.depth === 1);
+  if (h1?.text) return h1.text;
+  const id = page.frontmatter.data.id;
+  if (typeof id === 'string' && id) return id;
+  return posix.basename(page.path, '.md');
+}
+
+/** The page's `sources` as a list of non-empty strings (a single string is accepted). */
+export function pageSources(page: PageInfo): string[] {
+  const s = page.frontmatter.data.sources;
+  if (typeof s === 'string') return s.trim() ? [s.trim()] : [];
+  if (Array.isArray(s)) return s.filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+  return [];
+}
+
+/**
+ * A matcher for `sources` globs. A glob also covers everything beneath it,
+ * so `src/wiki` and `src/wiki/` mean the folder, as people write them.
+ */
+export function sourcesMatcher(globs: readonly string[]): (path: string) => boolean {
+  if (!globs.length) return () => false;
+  const patterns = globs.flatMap((g) => {
+    const clean = g.trim().replace(/^\.\//, '').replace(/\/+$/, '');
+    return [clean, `${clean}/**`];
+  });
+  return picomatch(patterns, { dot: true });
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+export function isExternal(url: string): boolean {
+  return SCHEME.test(url) || url.startsWith('//');
+}
+
+export type LinkTarget =
+  | { kind: 'external' }
+  | { kind: 'self'; anchor: string }
+  | { kind: 'page'; page: PageInfo; anchor: string | undefined }
+  | { kind: 'file'; path: string; exists: boolean }
+  | { kind: 'outside'; path: string };
+
+/** Resolve a markdown link written on `from` to what it points at. */
+export function resolveLink(model: WikiModel, from: PageInfo, url: string): LinkTarget {
+  if (isExternal(url)) return { kind: 'external' };
+  const hashAt = url.indexOf('#');
+  const rawPath = (hashAt >= 0 ? url.slice(0, hashAt) : url).replace(/\?.*$/, '');
+  const anchor = hashAt >= 0 ? safeDecode(url.slice(hashAt + 1)) : undefined;
+  const pathPart = safeDecode(rawPath);
+  if (!pathPart) return { kind: 'self', anchor: anchor ?? '' };
+  const fromRepo = repoPath(model, from.path);
+  const target = pathPart.startsWith('/')
+    ? posix.normalize(pathPart.slice(1))
+    : posix.normalize(posix.join(posix.dirname(fromRepo), pathPart));
+  if (target === '..' || target.startsWith('../')) return { kind: 'outside', path: target };
+  const inWiki = model.wikiRel ? target.startsWith(`${model.wikiRel}/`) : true;
+  if (inWiki) {
+    const rel = model.wikiRel ? target.slice(model.wikiRel.length + 1) : target;
+    const page = model.pages.get(rel);
+    if (page) return { kind: 'page', page, anchor };
+  }
+  const clean = target.replace(/\/$/, '');
+  return { kind: 'file', path: clean, exists: model.exists(clean) };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Does `anchor` name a heading of `page`? GitHub compares lowercase slugs. */
+export function hasAnchor(page: PageInfo, anchor: string): boolean {
+  const want = anchor.toLowerCase();
+  return page.headings.some((h) => h.slug === want);
+}
+
+/**
+ * Resolve `[[Target#heading|alias]]`: a wiki-relative path (with or without
+ * `.md`), else a file name, else a page title, case-insensitive.
+ */
+export function wikilinkResolver(model: WikiModel): (target: string) => { page?: PageInfo; anchor?: string } {
+  const byPath = new Map<string, PageInfo>();
+  const byName = new Map<string, PageInfo>();
+  const byTitle = new Map<string, PageInfo>();
+  for (const page of model.pages.values()) {
+    byPath.set(page.path.toLowerCase().replace(/\.md$/, ''), page);
+    const name = posix.basename(page.path, '.md').toLowerCase();
+    if (!byName.has(name)) byName.set(name, page);
+    const title = pageTitle(page).toLowerCase();
+    if (!byTitle.has(title)) byTitle.set(title, page);
+  }
+  return (raw) => {
+    const noAlias = raw.split('|')[0]!.trim();
+    const hashAt = noAlias.indexOf('#');
+    const name = (hashAt >= 0 ? noAlias.slice(0, hashAt) : noAlias).trim().toLowerCase().replace(/\.md$/, '');
+    const anchor = hashAt >= 0 ? noAlias.slice(hashAt + 1).trim() : undefined;
+    const page = byPath.get(name) ?? byName.get(name) ?? byTitle.get(name);
+    return { page, anchor };
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The wiki linter's vocabulary. A page is parsed once into `PageInfo` (plain
+ * data, so it can cross a worker thread and live in the cache); the rules are
+ * pure functions from the parsed pages plus a few git facts to findings.
+ */
+import type { YamlProblem } from '../core/yaml.js';
+
+export type Severity = 'error' | 'warning';
+
+/** One lint finding. `file` is repo-relative (posix); line and column are 1-based. */
+export interface LintFinding {
+  rule: RuleId;
+  severity: Severity;
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export const RULES = {
+  'broken-link': 'error',
+  'broken-anchor': 'error',
+  'dead-wikilink': 'error',
+  'orphan-page': 'warning',
+  'index-drift': 'error',
+  'frontmatter-missing': 'error',
+  'frontmatter-invalid': 'error',
+  'duplicate-title': 'error',
+  'stale-page': 'error',
+  'unknown-verified': 'error',
+  'uncovered-source': 'warning',
+  'conflicting-facts': 'error',
+  placeholder: 'warning',
+  'log-format': 'error',
+} as const satisfies Record<string, Severity>;
+export type RuleId = keyof typeof RULES;
+
+/** Rules that `--fix` repairs by regenerating index.md. */
+export const FIXABLE_RULES: readonly RuleId[] = ['index-drift', 'orphan-page'];
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface PageLink extends Position {
+  url: string;
+}
+
+export interface PageWikilink extends Position {
+  target: string;
+}
+
+export interface PageHeading {
+  depth: number;
+  text: string;
+  slug: string;
+  line: number;
+}
+
+export interface PagePlaceholder extends Position {
+  text: string;
+}
+
+/** Everything the rules need from one page; serializable. */
+export interface PageInfo {
+  /** Wiki-relative posix path, e.g. `20_SYSTEM/wiki.md`. */
+  path: string;
+  /** sha1 of the file's content: the cache key. */
+  hash: string;
+  frontmatter: {
+    present: boolean;
+    data: Record<string, unknown>;
+    errors: YamlProblem[];
+    /** Line of each top-level key, and of `facts.<key>` entries. */
+    keyLines: Record<string, number>;
+  };
+  headings: PageHeading[];
+  links: PageLink[];
+  wikilinks: PageWikilink[];
+  placeholders: PagePlaceholder[];
+  /** The first paragraph as plain text, whitespace collapsed: what index.md shows. */
+  summary: string;
+}
+
+export interface LintCounts {
+  errors: number;
+  warnings: number;
+  fixable: number;
+  byRule: Partial<Record<RuleId, number>>;
+}
+
+export interface LintReport {
+  findings: LintFinding[];
+  counts: LintCounts;
+  /** Number of pages linted. */
+  pages: number;
+}
