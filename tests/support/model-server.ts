@@ -19,7 +19,9 @@ export type ScriptedTurn =
   /** The model calls one tool; `input` is the tool's argument object. */
   | { tool: string; input: Record<string, unknown>; text?: string }
   /** The model answers with a final message. */
-  | { text: string };
+  | { text: string }
+  /** The API refuses the request with this HTTP status (e.g. 400, 401). */
+  | { error: { status: number; message: string } };
 
 export interface RecordedRequest {
   method: string;
@@ -97,6 +99,13 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
     const turns = script.anthropic ?? [];
     const done = (body.messages ?? []).filter((m) => m.role === 'assistant').length;
     const turn = turns[Math.min(done, turns.length - 1)] ?? { text: 'done' };
+    if ('error' in turn) {
+      json(res, turn.error.status, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: turn.error.message },
+      });
+      return;
+    }
     const id = `msg_${done + 1}`;
     const toolId = `toolu_${done + 1}`;
     const content: Record<string, unknown>[] = [];
@@ -180,6 +189,12 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
       (i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output',
     ).length;
     const turn = turns[Math.min(done, turns.length - 1)] ?? { text: 'done' };
+    if ('error' in turn) {
+      json(res, turn.error.status, {
+        error: { type: 'invalid_request_error', code: null, message: turn.error.message },
+      });
+      return;
+    }
     const respId = `resp_${done + 1}`;
     const output: Record<string, unknown>[] = [];
     if (turn.text)

@@ -1,0 +1,81 @@
+import type { AgentConfig } from '../config/schema.js';
+import type { AgentUsage } from './types.js';
+
+/** Helpers shared by the adapters' output parsers. */
+
+/** Every line of `text` that parses as a JSON object, in order; other lines are skipped. */
+export function jsonLines(text: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      const v = JSON.parse(t) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) out.push(v as Record<string, unknown>);
+    } catch {
+      // A partial or interleaved line: not an event.
+    }
+  }
+  return out;
+}
+
+/** The whole text as one JSON object, else the last line that is one. */
+export function lastJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text.trim()) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {}
+  const lines = jsonLines(text);
+  return lines[lines.length - 1];
+}
+
+export function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function obj(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+export function usage(input: number, output: number, cached?: number): AgentUsage {
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    ...(cached !== undefined ? { cachedInputTokens: cached } : {}),
+    totalTokens: input + output,
+  };
+}
+
+/**
+ * Cost from tokens and the role's `price` table (USD per million tokens), for
+ * CLIs that report tokens but no cost. Undefined without a price.
+ */
+export function costFromPrice(agent: AgentConfig, u: AgentUsage | undefined): number | undefined {
+  if (!agent.price || !u) return undefined;
+  const cached = u.cachedInputTokens ?? 0;
+  const cachedPrice = agent.price.cachedInputPerMTok ?? agent.price.inputPerMTok;
+  const usd =
+    (u.inputTokens - cached) * agent.price.inputPerMTok +
+    cached * cachedPrice +
+    u.outputTokens * agent.price.outputPerMTok;
+  return usd / 1_000_000;
+}
+
+/** The last `max` characters of `text`, trimmed: what an error message quotes. */
+export function tail(text: string, max = 2000): string {
+  const t = text.trim();
+  return t.length <= max ? t : `…${t.slice(t.length - max)}`;
+}
+
+/** Prompts above this go by file reference instead of argv (Linux caps one argument at 128 KiB). */
+const MAX_ARGV_PROMPT = 100 * 1024;
+
+/** For CLIs that take the prompt as an argument: the prompt itself, or a pointer to its file when too long. */
+export function promptArg(prompt: string, promptFile: string): string {
+  if (Buffer.byteLength(prompt) <= MAX_ARGV_PROMPT) return prompt;
+  return `Your complete instructions are in the file ${promptFile}. Read that file first and follow it exactly.`;
+}
