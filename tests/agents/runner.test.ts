@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -101,13 +101,20 @@ describe('runProcess', () => {
     const log = join(dir, 'deep', 'transcript.log');
     const h = startProcess({
       ...base(dir),
-      ...fake(dir, [{ stdout: 'first\n' }, { sleep: 400 }, { stderr: 'second\n' }]),
+      ...fake(dir, [{ stdout: 'first\n' }, { sleep: 1500 }, { stderr: 'second\n' }]),
       logFile: log,
     });
     const t0 = h.lastActivityAt();
-    await new Promise((r) => setTimeout(r, 250));
+    let finished = false;
+    void h.result.then(() => {
+      finished = true;
+    });
+    // Poll: the first line must reach the log while the agent is still running.
+    for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && readFileSync(log, 'utf8') === ''; i++) await new Promise((r) => setTimeout(r, 20));
     expect(readFileSync(log, 'utf8')).toBe('first\n');
-    expect(h.lastActivityAt()).toBeGreaterThanOrEqual(t0);
+    expect(finished).toBe(false);
+    expect(h.lastActivityAt()).toBeGreaterThan(t0);
     const r = await h.result;
     expect(readFileSync(log, 'utf8')).toBe('first\nsecond\n');
     expect(r.exitCode).toBe(0);
