@@ -111,7 +111,8 @@ describe('runProcess', () => {
     });
     // Poll: the first line must reach the log while the agent is still running.
     for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 20));
-    for (let i = 0; i < 100 && readFileSync(log, 'utf8') === ''; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && readFileSync(log, 'utf8') === ''; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(readFileSync(log, 'utf8')).toBe('first\n');
     expect(finished).toBe(false);
     expect(h.lastActivityAt()).toBeGreaterThan(t0);
