@@ -488,7 +488,8 @@ const TEMPLATE_PHRASES = [
  */
 export function placeholderReason(text: string | undefined): string | undefined {
   const t = (text ?? '')
-    .replace(/[_*`>]/g, '')
+    .replace(/^\s*>\s?/gm, '')
+    .replace(/[_*`]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
   if (!t) return 'it is empty';
