@@ -117,7 +117,9 @@ export function guardSpecDrift(
   const reasons: string[] = [];
   const evidence: Record<string, unknown> = {};
   const add = (key: string, item: unknown, reason: string) => {
-    ((evidence[key] ??= []) as unknown[]).push(item);
+    const list = (evidence[key] as unknown[] | undefined) ?? [];
+    list.push(item);
+    evidence[key] = list;
     reasons.push(reason);
   };
 

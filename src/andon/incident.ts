@@ -1,6 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { writeFileAtomic } from '../core/atomic-write.js';
 import { JidokaError } from '../core/errors.js';
 import { formatScalar, parseFrontmatter } from '../core/frontmatter.js';
 import { jidokaPaths } from '../core/paths.js';

@@ -20,7 +20,6 @@ type Parser = (text: string) => TestSummary | undefined;
 
 const PARSERS: Parser[] = [vitest, jest, pytest, nodeTest, mocha, goTest];
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are control characters.
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007/g;
 export function stripAnsi(s: string): string {
   return s.replace(ANSI, '');

@@ -373,7 +373,7 @@ describe('secrets', () => {
   it.each(tokens)('finds a %s and redacts it', (kind, line) => {
     const f = guardSecrets([change('src/config.ts', { added: [line] })], []);
     expect(f).toMatchObject({ breaker: 'secrets', category: 'secret_leak', action: 'rollback', line: 'red' });
-    expect((f?.evidence.secrets as { kind: string }[]).map((s) => s.kind)).toContain(kind);
+    expect((f!.evidence.secrets as { kind: string }[]).map((s) => s.kind)).toContain(kind);
     const secret = line.match(/[A-Za-z0-9_-]{20,}/)?.[0];
     if (secret) expect(JSON.stringify(f)).not.toContain(secret);
   });
@@ -418,7 +418,7 @@ describe('secrets', () => {
           'export const passwordResetTokenExpiryMinutes = 15;',
           'const secretName = "my-app-secret-name";',
           'const TOKEN_REGEX = /^ghp_[A-Za-z0-9]{36}$/;',
-          'api_key: ${API_KEY_FROM_VAULT_0001}',
+          `api_key: \${API_KEY_FROM_VAULT_0001}`,
         ],
       }),
       change('assets/logo.png', { status: 'added', binary: true }),
