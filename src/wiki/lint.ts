@@ -81,14 +81,8 @@ async function lintOnce(
   wikiDir: string,
   opts: LintOptions,
 ): Promise<FullLintReport & { model: WikiModel }> {
-  const useCache = opts.useCache ?? true;
-  const { pages, stats } = await loadPages(wikiDir, {
-    cacheDir: useCache ? jidokaPaths(root).cache : undefined,
-    workers: opts.workers,
-  });
-  const wikiRel = toPosix(relative(root, wikiDir));
-  const model = buildModel(root, wikiRel, pages);
-  const facts = await gatherGitFacts(root, pages.values());
+  const { model, facts, stats } = await analyzeWiki(root, wikiDir, opts);
+  const pages = model.pages;
   let findings = runRules(model, facts, opts.config.docs.uncovered);
   if (opts.paths?.length) {
     const wanted = opts.paths.map((p) => toPosix(relative(root, resolve(root, p))).replace(/\/$/, ''));
@@ -103,6 +97,24 @@ async function lintOnce(
     model,
     stats: { ...stats, ms: 0, git: facts !== undefined },
   };
+}
+
+/**
+ * Read the wiki and the git facts the rules need, without running the rules:
+ * the documentation loop reads staleness and coverage from this directly.
+ */
+export async function analyzeWiki(
+  root: string,
+  wikiDir: string,
+  opts: { useCache?: boolean; workers?: number } = {},
+): Promise<{ model: WikiModel; facts: GitFacts | undefined; stats: LoadStats }> {
+  const { pages, stats } = await loadPages(wikiDir, {
+    cacheDir: (opts.useCache ?? true) ? jidokaPaths(root).cache : undefined,
+    workers: opts.workers,
+  });
+  const model = buildModel(root, toPosix(relative(root, wikiDir)), pages);
+  const facts = await gatherGitFacts(root, pages.values());
+  return { model, facts, stats };
 }
 
 /** Every rule, in one place: pure functions of the pages and the git facts. */
