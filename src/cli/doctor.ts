@@ -1,10 +1,20 @@
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { runDoctor } from '../doctor/doctor.js';
+import { formatReport } from '../doctor/report.js';
+import { action } from './context.js';
 
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description('check git, agent CLIs, config, wiki and plans folders, .jidoka/ state, locks and worktrees')
-    .option('--json', 'print the report as JSON')
-    .action(action(() => notYet('jidoka doctor')));
+    .option('--json', 'print the report as JSON: { ok, checks: [{ id, status, message, hint?, details? }] }')
+    .addHelpText('after', '\nExit codes: 0 healthy (warnings allowed), 1 a check failed.')
+    .action(
+      action(async (ctx, opts: { json?: boolean }) => {
+        const report = await runDoctor(ctx.cwd);
+        if (opts.json) ctx.json(report);
+        else ctx.out(formatReport(report, ctx.cwd));
+        return report.ok ? 0 : 1;
+      }),
+    );
 }
