@@ -73,6 +73,38 @@ export function buildPrompt(input: PromptInput): string {
   return `${parts.filter(Boolean).join('\n\n---\n\n').trim()}\n`;
 }
 
+/**
+ * The prompt for a role that works on the repository rather than a plan's
+ * chunk (auditor, docs, diagnose): the same role file, skill and context
+ * files as buildPrompt, then the caller's task sections, then the report
+ * contract. One assembly for every role, so users edit prompts in one place.
+ */
+export function buildRepoPrompt(input: {
+  root: string;
+  role: Role;
+  title: string;
+  skill?: string;
+  sections: string[];
+  reportFile?: string;
+  tool?: string;
+}): string {
+  const lines = [
+    `# Jidoka: you are the ${ROLE_TITLES[input.role]}: ${input.title}`,
+    '',
+    'You run non-interactively: nobody will answer questions. Decide, act, and finish.',
+  ];
+  if (READ_ONLY_ROLES.includes(input.role))
+    lines.push(
+      'You are READ-ONLY in the repository: do not edit its files. Write only where this prompt tells you to (your report file, or the plans directory).',
+    );
+  const parts = [lines.join('\n'), roleText(input.root, input.role, input.tool)];
+  if (input.skill) parts.push(fileSection(input.root, `skills/${input.skill}.md`, `Skill: ${input.skill}`));
+  for (const f of ['agents/CONTEXT.md', 'agents/GOALS.md', 'agents/LANGUAGE.md'])
+    parts.push(fileSection(input.root, f, f));
+  parts.push(...input.sections, reportSection(input.role, input.reportFile));
+  return `${parts.filter(Boolean).join('\n\n---\n\n').trim()}\n`;
+}
+
 function header(input: PromptInput, chunk: Chunk | undefined): string {
   const { role, plan } = input;
   const where =

@@ -1,9 +1,26 @@
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { action } from './context.js';
 
 export function registerDaemon(program: Command): void {
   program
     .command('daemon')
-    .description('run the loops as a service, in the foreground (for systemd or pm2)')
-    .action(action(() => notYet('jidoka daemon')));
+    .description(
+      'run the loops as a service, in the foreground (for systemd or pm2): runs approved plans, resumes interrupted ones, runs the schedules',
+    )
+    .action(
+      action(async (ctx) => {
+        const daemon = startDaemon(ctx.root(), ctx.logger, await loopHooks());
+        process.on('SIGTERM', () => daemon.stop('SIGTERM'));
+        process.on('SIGINT', () => daemon.stop('SIGINT'));
+        process.on('SIGHUP', () => daemon.reload());
+        await daemon.done;
+        return 0;
+      }),
+    );
+}
+
+/** The scheduled loops that exist in this build. */
+async function loopHooks() {
+  return {};
 }

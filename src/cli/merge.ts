@@ -1,10 +1,34 @@
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { whoAmI } from '../core/who.js';
+import { mergePlan, openPullRequest } from '../loops/merge.js';
+import { action, type CliContext } from './context.js';
 
 export function registerMerge(program: Command): void {
   program
     .command('merge <plan-id>')
-    .description('merge a reviewed plan into the main branch, or open a draft PR with --pr')
-    .option('--pr', 'push the plan branch and open a draft pull request with gh')
-    .action(action(() => notYet('jidoka merge')));
+    .description(
+      'merge a done plan into the main branch (the branch stays, the worktree goes), or open a draft PR with --pr',
+    )
+    .option('--pr', 'push the plan branch and open a draft pull request with gh instead')
+    .option('--json', 'print the result as JSON')
+    .action(action((ctx, id: string, opts: { pr?: boolean; json?: boolean }) => merge(ctx, id, opts)));
+}
+
+async function merge(ctx: CliContext, id: string, opts: { pr?: boolean; json?: boolean }): Promise<number> {
+  const root = ctx.root();
+  const { config } = ctx.config({ required: true });
+  if (opts.pr) {
+    const url = await openPullRequest(root, config, id);
+    if (opts.json) ctx.json({ plan: id, pr: url });
+    else ctx.out(`opened a draft PR: ${url}`);
+    return 0;
+  }
+  const result = await mergePlan(root, config, id, whoAmI(root));
+  if (opts.json) ctx.json(result);
+  else {
+    ctx.out(`merged ${result.branch} into ${result.main} (${result.mergeCommit.slice(0, 12)})`);
+    if (result.worktreeRemoved)
+      ctx.out(`removed the worktree .jidoka/worktrees/${id}; the branch ${result.branch} stays`);
+  }
+  return 0;
 }

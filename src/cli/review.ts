@@ -1,10 +1,18 @@
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { buildReview, formatReview } from '../loops/review.js';
+import { action } from './context.js';
 
 export function registerReview(program: Command): void {
   program
     .command('review <plan-id>')
-    .description('show the diff, verdicts, checks and costs of a finished plan')
+    .description("show a plan's diff stat and full diff, each chunk's attempts, verdicts, checks and costs")
     .option('--json', 'print as JSON')
-    .action(action(() => notYet('jidoka review')));
+    .action(
+      action(async (ctx, id: string, opts: { json?: boolean }) => {
+        const review = await buildReview(ctx.root(), ctx.config().config, id);
+        if (opts.json) ctx.json(review);
+        else ctx.out(formatReview(review));
+        return 0;
+      }),
+    );
 }

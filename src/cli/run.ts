@@ -1,10 +1,75 @@
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { JidokaError } from '../core/errors.js';
+import { executePlan } from '../loops/execute.js';
+import { mergePlan } from '../loops/merge.js';
+import { listPlans } from '../plans/store.js';
+import { action, type CliContext } from './context.js';
 
 export function registerRun(program: Command): void {
   program
     .command('run [plan-id]')
-    .description('run the execution loop for one approved plan now (or the next approved plan with --next)')
+    .description(
+      'run the execution loop for one approved plan now (resumes an interrupted run), or the next approved plan with --next',
+    )
     .option('--next', 'take the oldest approved plan')
-    .action(action(() => notYet('jidoka run')));
+    .option('--json', 'print the outcome as JSON')
+    .action(
+      action((ctx, id: string | undefined, opts: { next?: boolean; json?: boolean }) => run(ctx, id, opts)),
+    );
+}
+
+async function run(
+  ctx: CliContext,
+  id: string | undefined,
+  opts: { next?: boolean; json?: boolean },
+): Promise<number> {
+  const root = ctx.root();
+  const { config } = ctx.config({ required: true });
+  const planId = id ?? (opts.next ? nextPlan(root, config.limits.maxChunksPerPlan) : undefined);
+  if (!planId)
+    throw new JidokaError('name a plan, or use --next', {
+      exitCode: 2,
+      hint: 'jidoka plan list shows the plans',
+    });
+  if (id && opts.next) throw new JidokaError('give a plan id or --next, not both', { exitCode: 2 });
+
+  // Ctrl-C / SIGTERM: stop the running step (its process group is killed), checkpoint, exit; `jidoka run` resumes.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    ctx.logger.warn(`${sig}: stopping the running step; the plan resumes with \`jidoka run ${planId}\``);
+    abort.abort(new Error(sig));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const outcome = await executePlan({ root, config, planId, logger: ctx.logger, signal: abort.signal });
+    let merged: string | undefined;
+    if (outcome.status === 'done' && config.merge.mode === 'auto') {
+      const plan = listPlans(root, config.limits.maxChunksPerPlan).find((p) => p.id === planId)?.plan;
+      if (plan?.risk === 'low')
+        merged = (await mergePlan(root, config, planId, 'jidoka (merge.mode: auto)')).mergeCommit;
+    }
+    if (opts.json) ctx.json({ ...outcome, ...(merged ? { merged } : {}) });
+    else {
+      ctx.out(outcome.message);
+      if (merged) ctx.out(`merged automatically (merge.mode: auto, risk: low): ${merged.slice(0, 12)}`);
+    }
+    return outcome.status === 'done' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The oldest approved (or interrupted, active) plan by created date, then id. */
+export function nextPlan(root: string, maxChunks: number): string | undefined {
+  const ready = listPlans(root, maxChunks)
+    .filter((e) => e.plan && (e.plan.status === 'approved' || e.plan.status === 'active'))
+    .sort(
+      (a, b) =>
+        (a.plan!.status === 'active' ? -1 : 0) - (b.plan!.status === 'active' ? -1 : 0) ||
+        (a.plan!.created ?? '').localeCompare(b.plan!.created ?? '') ||
+        a.id.localeCompare(b.id),
+    );
+  return ready[0]?.id;
 }

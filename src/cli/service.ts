@@ -1,10 +1,50 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { action, notYet } from './context.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { JidokaError } from '../core/errors.js';
+import { pm2Ecosystem, serviceName, systemdUnit } from '../daemon/service.js';
+import { action } from './context.js';
 
 export function registerService(program: Command): void {
   program
     .command('service <kind>')
-    .description('write a systemd unit or a pm2 ecosystem file for the daemon (kind: systemd | pm2)')
-    .option('--stdout', 'print instead of writing the file')
-    .action(action(() => notYet('jidoka service')));
+    .description(
+      'write a systemd unit or a pm2 ecosystem file that runs `jidoka daemon` for this repository (kind: systemd | pm2)',
+    )
+    .option('--stdout', 'print the file instead of writing it under .jidoka/service/')
+    .action(
+      action((ctx, kind: string, opts: { stdout?: boolean }) => {
+        if (kind !== 'systemd' && kind !== 'pm2')
+          throw new JidokaError(`unknown service kind ${JSON.stringify(kind)}`, {
+            exitCode: 2,
+            hint: 'use `jidoka service systemd` or `jidoka service pm2`',
+          });
+        const root = ctx.root();
+        const spec = {
+          root,
+          node: process.execPath,
+          cli: fileURLToPath(new URL('./main.js', import.meta.url)),
+          config: ctx.config().config,
+        };
+        const text = kind === 'systemd' ? systemdUnit(spec) : pm2Ecosystem(spec);
+        if (opts.stdout) {
+          ctx.out(text);
+          return 0;
+        }
+        const file = join(
+          ctx.paths().dir,
+          'service',
+          kind === 'systemd' ? `${serviceName(root)}.service` : 'ecosystem.config.cjs',
+        );
+        writeFileAtomic(file, text);
+        ctx.out(
+          `wrote ${file}\n${text
+            .split('\n')
+            .filter((l) => l.startsWith('#   ') || l.startsWith('// Start'))
+            .join('\n')}`,
+        );
+        return 0;
+      }),
+    );
 }

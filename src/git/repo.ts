@@ -50,12 +50,8 @@ export function findRepoRoot(cwd: string): string {
 }
 
 export async function hasCommits(git: SimpleGit): Promise<boolean> {
-  try {
-    await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-    return true;
-  } catch {
-    return false;
-  }
+  // simple-git's raw() resolves with "" when git fails quietly, so judge by the output, not by a throw.
+  return (await revParse(git, 'HEAD')) !== undefined;
 }
 
 export async function revParse(git: SimpleGit, rev: string): Promise<string | undefined> {

@@ -1,0 +1,66 @@
+import { basename } from 'node:path';
+import type { Config } from '../config/schema.js';
+
+/**
+ * Service files for running `jidoka daemon` beside a repository. The stop
+ * timeout is the daemon's grace period plus a margin, so the service manager
+ * never SIGKILLs the daemon before it has killed its agents and checkpointed.
+ */
+export interface ServiceSpec {
+  root: string;
+  node: string;
+  cli: string;
+  config: Config;
+}
+
+export function serviceName(root: string): string {
+  return `jidoka-${basename(root).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
+}
+
+export function systemdUnit(s: ServiceSpec): string {
+  const stopSec = Math.ceil(s.config.daemon.gracePeriod / 1000) + 15;
+  return `# systemd unit for the Jidoka line of ${s.root}
+# Install (user service):
+#   mkdir -p ~/.config/systemd/user && cp <this file> ~/.config/systemd/user/${serviceName(s.root)}.service
+#   systemctl --user daemon-reload && systemctl --user enable --now ${serviceName(s.root)}
+# Logs: journalctl --user -u ${serviceName(s.root)} -f   (JSON lines; pipe through pino-pretty to read)
+# Reload jidoka.yaml: systemctl --user reload ${serviceName(s.root)}
+[Unit]
+Description=Jidoka line for ${s.root}
+After=network-online.target
+
+[Service]
+Type=simple
+WorkingDirectory=${s.root}
+ExecStart=${s.node} ${s.cli} daemon
+ExecReload=/bin/kill -HUP $MAINPID
+Environment=JIDOKA_LOG_LEVEL=info
+Restart=on-failure
+RestartSec=10
+KillMode=mixed
+KillSignal=SIGTERM
+TimeoutStopSec=${stopSec}
+
+[Install]
+WantedBy=default.target
+`;
+}
+
+export function pm2Ecosystem(s: ServiceSpec): string {
+  const app = {
+    name: serviceName(s.root),
+    script: s.cli,
+    args: 'daemon',
+    interpreter: s.node,
+    cwd: s.root,
+    autorestart: true,
+    restart_delay: 10_000,
+    kill_timeout: s.config.daemon.gracePeriod + 15_000,
+    env: { JIDOKA_LOG_LEVEL: 'info' },
+  };
+  return `// pm2 ecosystem file for the Jidoka line of ${s.root}
+// Start: pm2 start <this file> && pm2 save      Logs: pm2 logs ${app.name}
+// Reload jidoka.yaml: pm2 sendSignal SIGHUP ${app.name}
+module.exports = { apps: [${JSON.stringify(app, null, 2).replace(/\n/g, '\n  ')}] };
+`;
+}

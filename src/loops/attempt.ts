@@ -1,0 +1,403 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { buildPrompt } from '../agents/prompt.js';
+import { type AgentResult, runAgent } from '../agents/run-agent.js';
+import { readCheckerVerdict } from '../agents/verdict.js';
+import { noProgress, stepTimeout } from '../andon/breakers.js';
+import { failureFingerprint } from '../andon/fingerprint.js';
+import { runGuards } from '../andon/guards.js';
+import { clearYellow, raiseYellow } from '../andon/line.js';
+import { startWatchdog } from '../andon/watchdog.js';
+import type { Config, Role } from '../config/schema.js';
+import type { CheckResult, FileChange, Finding } from '../core/types.js';
+import { diffStat, diffWorktree, forceAddedIgnored } from '../git/diff.js';
+import { gitAt } from '../git/repo.js';
+import type { Chunk, Plan } from '../plans/types.js';
+import { type CheckSpec, failingOutput, runChecks } from './checks.js';
+import type { PlanState, Step } from './plan-state.js';
+import { type RunRecord, recordStep, stepDir } from './run-record.js';
+
+/**
+ * One attempt at one chunk, as a blueprint: maker → checks → guards →
+ * checker. Each step is a named call whose result is data; nothing here
+ * decides what happens to the line or the plan (execute.ts does, from the
+ * returned outcome). The only verdict that counts is the checker's report
+ * file, and only after Jidoka's own checks and guards passed.
+ */
+export interface AttemptContext {
+  root: string;
+  config: Config;
+  plan: Plan;
+  chunk: Chunk;
+  state: PlanState;
+  run: RunRecord;
+  worktree: string;
+  checkSpecs: CheckSpec[];
+  baseTestFiles: string[];
+  logger: Logger;
+  signal: AbortSignal | undefined;
+  /** Persist the state with the step reached (a checkpoint). */
+  checkpoint(step: Step): void;
+  /** Extra text for the maker, e.g. the goal-checker's evidence on a goal-fix attempt. */
+  extraReasons?: string[];
+}
+
+export type AttemptOutcome =
+  | { kind: 'accepted'; checks: CheckResult[]; costUsd: number; tokens: number; verdictReasons: string[] }
+  | {
+      kind: 'failed' | 'rejected' | 'blocked';
+      reasons: string[];
+      output: string;
+      fingerprint: string | undefined;
+      checks: CheckResult[];
+      costUsd: number;
+      tokens: number;
+      findings: Finding[];
+    }
+  | {
+      kind: 'abnormal';
+      findings: Finding[];
+      checks: CheckResult[];
+      changes: FileChange[];
+      diffStat: string;
+      output: string;
+      costUsd: number;
+      tokens: number;
+    }
+  | { kind: 'interrupted'; costUsd: number; tokens: number };
+
+export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
+  const spend = { costUsd: 0, tokens: 0 };
+  const { state, chunk } = ctx;
+
+  ctx.checkpoint('maker');
+  const maker = await runMaker(ctx);
+  addSpend(spend, maker.result);
+  if (maker.interrupted) return { kind: 'interrupted', ...spend };
+  if (maker.noProgress) {
+    const idle = Date.now() - maker.lastProgressAt;
+    return abnormal(ctx, spend, [noProgress('maker', idle, ctx.config.limits.noProgress)]);
+  }
+  if (maker.result.run.timedOut) {
+    return abnormal(ctx, spend, [stepTimeout('maker', maker.result.run.durationMs, makerTimeout(ctx))]);
+  }
+  if (maker.result.failure) {
+    const reasons = [`the maker failed: ${maker.result.failure}`];
+    return {
+      kind: 'failed',
+      reasons,
+      output: tailOf(maker.result),
+      fingerprint: failureFingerprint([], maker.result.failure),
+      checks: [],
+      findings: [],
+      ...spend,
+    };
+  }
+
+  ctx.checkpoint('checks');
+  const checksDir = stepDir(ctx.run, 'checks', chunk.number, state.attempt);
+  const checks = await runChecks({
+    cwd: ctx.worktree,
+    specs: ctx.checkSpecs,
+    stepDir: checksDir,
+    maxOutputBytes: ctx.config.limits.maxOutputBytes,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
+  recordChecks(ctx, checksDir, checks);
+
+  ctx.checkpoint('guards');
+  const changes = await diffWorktree(ctx.worktree, state.chunkStartSha);
+  const findings = runGuards({
+    scope: ctx.plan.scope,
+    changes,
+    baseTestFiles: ctx.baseTestFiles,
+    checkCommands: ctx.checkSpecs.map((s) => s.command),
+    checks,
+    ...(state.testTotal !== undefined ? { previousTestTotal: state.testTotal } : {}),
+    ignoredForceAdded: await forceAddedIgnored(ctx.worktree, changes),
+    makerExitCode: maker.result.run.exitCode,
+    limits: ctx.config.limits,
+  });
+  writeFileSync(
+    join(ctx.run.dir, `c${chunk.number}-a${state.attempt}-guards.json`),
+    `${JSON.stringify({ changes: changes.map(({ addedLines, removedLines, ...c }) => c), findings }, null, 2)}\n`,
+  );
+
+  if (findings.some((f) => f.line === 'red')) return abnormal(ctx, spend, findings, checks, changes);
+  const yellow = findings.filter((f) => f.line === 'yellow');
+  if (yellow.length) raiseYellow(ctx.root, yellow.map((f) => f.message).join('; '), ctx.plan.id);
+  else clearYellow(ctx.root, ctx.plan.id);
+  const output = failingOutput(checks, ctx.config.limits.maxLogExcerptBytes);
+  if (findings.length) {
+    return {
+      kind: 'blocked',
+      reasons: findings.map((f) => f.message),
+      output,
+      fingerprint: failureFingerprint(checks, findings.map((f) => f.breaker).join(',')),
+      checks,
+      findings,
+      ...spend,
+    };
+  }
+  if (checks.some((c) => !c.passed)) {
+    const names = checks.filter((c) => !c.passed).map((c) => `\`${c.command}\``);
+    return {
+      kind: 'failed',
+      reasons: [`checks failed: ${names.join(', ')}`],
+      output,
+      fingerprint: failureFingerprint(checks),
+      checks,
+      findings: [],
+      ...spend,
+    };
+  }
+
+  ctx.checkpoint('checker');
+  const checker = await runChecker(ctx, checks, changes);
+  addSpend(spend, checker.result);
+  if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
+  if (checker.result.failure) {
+    const reasons = [`the checker failed: ${checker.result.failure}`];
+    return {
+      kind: 'failed',
+      reasons,
+      output: '',
+      fingerprint: failureFingerprint([], checker.result.failure),
+      checks,
+      findings: [],
+      ...spend,
+    };
+  }
+  const verdict = readCheckerVerdict(checker.result.reportFile);
+  if (!verdict.ok) {
+    // A malformed or missing verdict is a failure, never an approval.
+    const reasons = [`the checker's report is unusable: ${verdict.error}`];
+    return {
+      kind: 'failed',
+      reasons,
+      output: '',
+      fingerprint: failureFingerprint([], verdict.error),
+      checks,
+      findings: [],
+      ...spend,
+    };
+  }
+  if (verdict.decision !== 'approve') {
+    const reasons = verdict.reasons.length
+      ? verdict.reasons
+      : ['the checker rejected the chunk without giving reasons'];
+    return {
+      kind: 'rejected',
+      reasons,
+      output: '',
+      fingerprint: failureFingerprint([], `rejected: ${reasons.join(' ')}`),
+      checks,
+      findings: [],
+      ...spend,
+    };
+  }
+  return { kind: 'accepted', checks, verdictReasons: verdict.reasons, ...spend };
+}
+
+async function runMaker(
+  ctx: AttemptContext,
+): Promise<{ result: AgentResult; interrupted: boolean; noProgress?: string; lastProgressAt: number }> {
+  const { state, chunk, config } = ctx;
+  const dir = stepDir(ctx.run, 'maker', chunk.number, state.attempt);
+  const reasons = [...(state.lastFailure?.reasons ?? []), ...(ctx.extraReasons ?? [])];
+  const prompt = buildPrompt({
+    root: ctx.root,
+    role: 'maker',
+    plan: ctx.plan,
+    chunk,
+    attempt: state.attempt,
+    tool: config.agents.maker!.adapter,
+    ...(reasons.length
+      ? { retry: { checkerReasons: reasons, failingOutput: state.lastFailure?.output ?? '' } }
+      : {}),
+  });
+  const watchdogAbort = new AbortController();
+  let tripped: string | undefined;
+  let watchdog: { stop(): Promise<void>; lastChangeAt(): number } | undefined;
+  let lastOutput = (): number => Date.now();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, watchdogAbort.signal]) : watchdogAbort.signal;
+  const started = Date.now();
+  const result = await runAgent({
+    role: 'maker',
+    agent: config.agents.maker!,
+    prompt,
+    cwd: ctx.worktree,
+    stepDir: dir,
+    plan: ctx.plan.id,
+    chunk: chunk.number,
+    attempt: state.attempt,
+    timeoutMs: makerTimeout(ctx),
+    maxOutputBytes: config.limits.maxOutputBytes,
+    signal,
+    onStart: (handle) => {
+      state.activePid = handle.pid;
+      lastOutput = () => handle.lastActivityAt();
+      ctx.checkpoint('maker');
+      watchdog = startWatchdog({
+        dir: ctx.worktree,
+        noProgressMs: config.limits.noProgress,
+        lastOutputAt: () => handle.lastActivityAt(),
+        onTrip: (reason) => {
+          tripped = reason;
+          watchdogAbort.abort(new Error(`no progress: ${reason}`));
+        },
+      });
+    },
+  });
+  const lastProgressAt = Math.max(lastOutput(), watchdog?.lastChangeAt() ?? 0);
+  await watchdog?.stop();
+  state.activePid = undefined;
+  recordAgentStep(ctx, 'maker', dir, started, result);
+  return {
+    result,
+    interrupted: Boolean(ctx.signal?.aborted),
+    lastProgressAt,
+    ...(tripped ? { noProgress: tripped } : {}),
+  };
+}
+
+function makerTimeout(ctx: AttemptContext): number {
+  return ctx.config.agents.maker!.timeout ?? ctx.config.limits.agentTimeout;
+}
+
+async function runChecker(
+  ctx: AttemptContext,
+  checks: CheckResult[],
+  changes: FileChange[],
+): Promise<{ result: AgentResult }> {
+  const { state, chunk, config } = ctx;
+  const dir = stepDir(ctx.run, 'checker', chunk.number, state.attempt);
+  const diff = await fullDiff(ctx.worktree, state.chunkStartSha, config.limits.maxOutputBytes);
+  writeFileSync(join(dir, 'diff.patch'), diff);
+  const prompt = buildPrompt({
+    root: ctx.root,
+    role: 'checker',
+    plan: ctx.plan,
+    chunk,
+    attempt: state.attempt,
+    diff: diff || `(no textual diff; ${changes.length} file(s) changed)`,
+    checks,
+    reportFile: join(dir, 'report.json'),
+    tool: config.agents.checker!.adapter,
+  });
+  const started = Date.now();
+  const result = await runAgent({
+    role: 'checker',
+    agent: config.agents.checker!,
+    prompt,
+    cwd: ctx.worktree,
+    stepDir: dir,
+    plan: ctx.plan.id,
+    chunk: chunk.number,
+    attempt: state.attempt,
+    timeoutMs: config.agents.checker!.timeout ?? config.limits.agentTimeout,
+    maxOutputBytes: config.limits.maxOutputBytes,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  recordAgentStep(ctx, 'checker', dir, started, result);
+  return { result };
+}
+
+/** The diff a checker reads: the attempt's whole change against the chunk's start, bounded. */
+export async function fullDiff(worktree: string, base: string, maxBytes: number): Promise<string> {
+  const git = gitAt(worktree);
+  await git.raw(['add', '-A']);
+  const text = await git.raw(['diff', '--cached', '-M', '--no-color', base]);
+  return Buffer.byteLength(text) > maxBytes
+    ? `${Buffer.from(text).subarray(0, maxBytes).toString('utf8')}\n[... diff cut at ${maxBytes} bytes ...]\n`
+    : text;
+}
+
+async function abnormal(
+  ctx: AttemptContext,
+  spend: { costUsd: number; tokens: number },
+  findings: Finding[],
+  checks: CheckResult[] = [],
+  changes?: FileChange[],
+): Promise<AttemptOutcome> {
+  const all = changes ?? (await diffWorktree(ctx.worktree, ctx.state.chunkStartSha).catch(() => []));
+  return {
+    kind: 'abnormal',
+    findings,
+    checks,
+    changes: all,
+    diffStat: await diffStat(ctx.worktree, ctx.state.chunkStartSha).catch(() => ''),
+    output: failingOutput(checks, ctx.config.limits.maxLogExcerptBytes),
+    ...spend,
+  };
+}
+
+export function finding(
+  breaker: Finding['breaker'],
+  category: Finding['category'],
+  message: string,
+  evidence: Record<string, unknown>,
+  line: Finding['line'] = 'red',
+): Finding {
+  return { breaker, category, confidence: 1, action: 'fail_attempt', line, message, evidence };
+}
+
+function addSpend(spend: { costUsd: number; tokens: number }, r: AgentResult): void {
+  spend.costUsd += r.parsed.costUsd ?? 0;
+  spend.tokens += r.parsed.usage?.totalTokens ?? 0;
+}
+
+function tailOf(r: AgentResult): string {
+  const text = `${r.run.stdout}\n${r.run.stderr}`.trim();
+  return text.length > 4000 ? text.slice(-4000) : text;
+}
+
+function recordAgentStep(
+  ctx: AttemptContext,
+  role: Role,
+  dir: string,
+  started: number,
+  r: AgentResult,
+): void {
+  recordStep(ctx.run, {
+    name: role,
+    chunk: ctx.chunk.number,
+    attempt: ctx.state.attempt,
+    dir,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    outcome: r.failure ? `failed: ${r.failure}` : 'finished',
+    ...(r.parsed.costUsd !== undefined ? { costUsd: r.parsed.costUsd } : {}),
+    ...(r.parsed.usage ? { tokens: r.parsed.usage.totalTokens } : {}),
+    detail: {
+      exitCode: r.run.exitCode,
+      timedOut: r.run.timedOut,
+      processMs: r.run.durationMs,
+      sessionId: r.parsed.sessionId,
+      turns: r.parsed.turns,
+    },
+  });
+}
+
+function recordChecks(ctx: AttemptContext, dir: string, checks: CheckResult[]): void {
+  recordStep(ctx.run, {
+    name: 'checks',
+    chunk: ctx.chunk.number,
+    attempt: ctx.state.attempt,
+    dir,
+    startedAt: new Date().toISOString(),
+    durationMs: checks.reduce((n, c) => n + c.durationMs, 0),
+    outcome: checks.every((c) => c.passed) ? 'passed' : 'failed',
+    detail: {
+      checks: checks.map((c) => ({
+        name: c.name,
+        command: c.command,
+        exitCode: c.exitCode,
+        passed: c.passed,
+        tests: c.tests,
+      })),
+    },
+  });
+}

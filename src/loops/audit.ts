@@ -1,0 +1,156 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Logger } from 'pino';
+import { runAgent } from '../agents/run-agent.js';
+import { isTestFile } from '../andon/guards.js';
+import type { Config } from '../config/schema.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { JidokaError } from '../core/errors.js';
+import { setFrontmatterField } from '../core/frontmatter.js';
+import { appendLedger } from '../core/ledger.js';
+import { jidokaPaths } from '../core/paths.js';
+import { recordApproval } from '../plans/approval.js';
+import { markInvalid, planFile, setPlanStatus } from '../plans/store.js';
+import { checkPlan } from '../plans/validate.js';
+import { auditorPrompt } from './audit-prompt.js';
+import { type AuditSignals, collectSignals, formatSignals } from './audit-signals.js';
+import { newRunId } from './run-record.js';
+
+/**
+ * The audit loop, as a blueprint: collect signals → ask the auditor for plans
+ * (written into a staging folder, never straight into plans/) → validate
+ * every plan → keep at most `limits.maxPlansPerAudit` as `proposed` (or
+ * auto-approve low-risk ones when `approval.auto` allows) → record. Nothing
+ * executes until a human approves.
+ */
+export interface AuditOutcome {
+  runDir: string;
+  signals: AuditSignals;
+  proposed: string[];
+  autoApproved: string[];
+  invalid: string[];
+  overLimit: string[];
+  agentFailure?: string;
+}
+
+export async function runAudit(opts: {
+  root: string;
+  config: Config;
+  logger: Logger;
+  dryRun?: boolean;
+  wikiFindings?: AuditSignals['wiki'];
+}): Promise<AuditOutcome> {
+  const { root, config } = opts;
+  const runDir = join(jidokaPaths(root).runs, newRunId('audit'));
+  mkdirSync(runDir, { recursive: true });
+  const signals = await collectSignals(root, config, {
+    stepDir: runDir,
+    ...(opts.wikiFindings ? { wiki: opts.wikiFindings } : {}),
+  });
+  writeFileAtomic(join(runDir, 'signals.md'), formatSignals(signals));
+  const outcome: AuditOutcome = {
+    runDir,
+    signals,
+    proposed: [],
+    autoApproved: [],
+    invalid: [],
+    overLimit: [],
+  };
+  if (opts.dryRun) return outcome;
+
+  const agent = config.agents.auditor;
+  if (!agent)
+    throw new JidokaError('no agent is configured for the auditor role', {
+      exitCode: 2,
+      hint: 'add agents.auditor to jidoka.yaml',
+    });
+  const staging = join(runDir, 'plans');
+  mkdirSync(staging, { recursive: true });
+  const result = await runAgent({
+    role: 'auditor',
+    agent,
+    prompt: auditorPrompt(root, config, signals, agent.adapter),
+    cwd: root,
+    stepDir: join(runDir, 'auditor'),
+    extraEnv: { JIDOKA_PLANS_DIR: staging },
+    timeoutMs: agent.timeout ?? config.limits.agentTimeout,
+    maxOutputBytes: config.limits.maxOutputBytes,
+  });
+  if (result.failure) outcome.agentFailure = result.failure;
+  intakePlans(root, config, staging, outcome);
+  appendLedger(root, 'audit.finished', {
+    runDir: relative(root, runDir),
+    proposed: outcome.proposed,
+    autoApproved: outcome.autoApproved,
+    invalid: outcome.invalid,
+    overLimit: outcome.overLimit,
+    ...(outcome.agentFailure ? { agentFailure: outcome.agentFailure } : {}),
+  });
+  return outcome;
+}
+
+/** Move the auditor's plans from staging into plans/: validated, status forced to proposed, ids never clobbering a plan. */
+export function intakePlans(root: string, config: Config, staging: string, outcome: AuditOutcome): void {
+  if (!existsSync(staging)) return;
+  const files = readdirSync(staging)
+    .filter((n) => n.endsWith('.md'))
+    .sort();
+  mkdirSync(join(root, 'plans'), { recursive: true });
+  for (const name of files) {
+    let text = readFileSync(join(staging, name), 'utf8');
+    const first = checkPlan(text, `plans/${name}`, join(staging, name), config.limits.maxChunksPerPlan);
+    const id = uniqueId(root, first.id.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[-.]+/, '') || 'plan');
+    if (first.id !== id && /^---/.test(text)) text = safeSet(text, 'id', id);
+    // An agent never approves its own plan.
+    text = safeSet(text, 'status', 'proposed');
+    const dest = planFile(root, id);
+    const check = checkPlan(text, relative(root, dest), dest, config.limits.maxChunksPerPlan);
+    if (
+      outcome.proposed.length + outcome.autoApproved.length >= config.limits.maxPlansPerAudit &&
+      !check.problems.length
+    ) {
+      outcome.overLimit.push(name); // kept in the run's staging folder, not queued
+      continue;
+    }
+    writeFileAtomic(dest, text);
+    if (check.problems.length) {
+      markInvalid(dest, check.problems);
+      outcome.invalid.push(id);
+      continue;
+    }
+    if (config.approval.auto && check.plan && autoApprovable(check.plan.risk, check.plan.scope)) {
+      setPlanStatus(dest, 'approved');
+      recordApproval(root, id, dest, 'jidoka (approval.auto: low risk, no tests or gates in scope)');
+      outcome.autoApproved.push(id);
+    } else outcome.proposed.push(id);
+  }
+}
+
+const GATES =
+  /(^|\/)(\.github\/|\.gitlab-ci|\.circleci\/|package\.json$|tsconfig[^/]*\.json$|\.eslintrc|eslint\.config|biome\.json|vitest\.config|jest\.config|pytest\.ini|pyproject\.toml$|setup\.cfg$|jidoka\.yaml$)/;
+
+/** approval.auto covers only low-risk plans whose scope reaches no test file and no gate. */
+export function autoApprovable(risk: string, scope: string[]): boolean {
+  if (risk !== 'low') return false;
+  return !scope.some(
+    (g) =>
+      isTestFile(g) ||
+      GATES.test(g) ||
+      /(^|\/)(tests?|__tests__|spec)(\/|$)/.test(g) ||
+      g === '**' ||
+      g.startsWith('**/*'),
+  );
+}
+
+function uniqueId(root: string, id: string): string {
+  if (!existsSync(planFile(root, id))) return id;
+  for (let i = 2; ; i++) if (!existsSync(planFile(root, `${id}-${i}`))) return `${id}-${i}`;
+}
+
+function safeSet(text: string, key: string, value: string): string {
+  try {
+    return setFrontmatterField(text, key, value);
+  } catch {
+    return text;
+  }
+}

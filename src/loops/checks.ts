@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { buildEnv, runProcess } from '../agents/runner.js';
+import { parseTestOutput } from '../andon/test-output.js';
+import type { CheckConfig } from '../config/schema.js';
+import type { CheckResult } from '../core/types.js';
+
+/**
+ * Jidoka runs the checks itself, in the worktree, through the one runner: the
+ * configured checks after every maker step, plus the plan's goal checks once
+ * a human approved them. An agent's claim that "tests pass" never counts.
+ */
+export interface CheckSpec {
+  name: string;
+  command: string;
+  timeoutMs: number;
+}
+
+export function checkSpecs(configured: CheckConfig[], defaultTimeoutMs: number): CheckSpec[] {
+  return configured.map((c, i) =>
+    typeof c === 'string'
+      ? { name: `check ${i + 1}`, command: c, timeoutMs: defaultTimeoutMs }
+      : { name: c.name ?? `check ${i + 1}`, command: c.run, timeoutMs: c.timeout ?? defaultTimeoutMs },
+  );
+}
+
+/** The output kept on the result: the tail, where test runners print their summary. */
+const KEEP_BYTES = 64 * 1024;
+
+export async function runChecks(opts: {
+  cwd: string;
+  specs: CheckSpec[];
+  stepDir: string;
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+}): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const [i, spec] of opts.specs.entries()) {
+    const tmpDir = join(opts.stepDir, `tmp-${i + 1}`);
+    const run = await runProcess({
+      file: spec.command,
+      args: [],
+      shell: true,
+      cwd: opts.cwd,
+      env: buildEnv({ CI: 'true' }, { tmpDir }),
+      timeoutMs: spec.timeoutMs,
+      maxOutputBytes: opts.maxOutputBytes,
+      logFile: join(opts.stepDir, `check-${i + 1}.log`),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const output = tail(`${run.stdout}${run.stderr ? `\n${run.stderr}` : ''}`, KEEP_BYTES);
+    results.push({
+      name: spec.name,
+      command: spec.command,
+      exitCode: run.exitCode,
+      signal: run.signal,
+      timedOut: run.timedOut,
+      durationMs: run.durationMs,
+      output,
+      tests: parseTestOutput(output),
+      passed: run.exitCode === 0 && !run.timedOut && !run.aborted,
+    });
+    if (run.aborted) break;
+  }
+  return results;
+}
+
+export function tail(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  const buf = Buffer.from(text);
+  return `[... ${buf.length - maxBytes} bytes cut ...]\n${buf.subarray(buf.length - maxBytes).toString('utf8')}`;
+}
+
+/** A short, bounded text of the failing checks, for prompts and incidents. */
+export function failingOutput(checks: CheckResult[], maxBytes: number): string {
+  const failed = checks.filter((c) => !c.passed);
+  if (!failed.length) return '';
+  const per = Math.max(512, Math.floor(maxBytes / failed.length));
+  return failed
+    .map(
+      (c) =>
+        `$ ${c.command}\n(exit ${c.exitCode ?? c.signal}${c.timedOut ? ', timed out' : ''})\n${tail(c.output.trim(), per)}`,
+    )
+    .join('\n\n');
+}

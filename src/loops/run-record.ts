@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../core/atomic-write.js';
+import { appendLedger } from '../core/ledger.js';
+import { jidokaPaths } from '../core/paths.js';
+
+/**
+ * The record of one `jidoka run`: `.jidoka/runs/<run-id>/` holds a folder per
+ * step (prompt, transcript, report, check output, diff) and `run.json`, the
+ * summary rewritten after every step. The ledger gets a line at start and end.
+ */
+export interface StepSummary {
+  name: string;
+  chunk?: number;
+  attempt?: number;
+  dir: string;
+  startedAt: string;
+  durationMs: number;
+  outcome: string;
+  costUsd?: number;
+  tokens?: number;
+  detail?: Record<string, unknown>;
+}
+
+export interface RunRecord {
+  id: string;
+  plan: string;
+  dir: string;
+  startedAt: string;
+  finishedAt?: string;
+  outcome?: string;
+  resumedFrom?: { chunk: number; attempt: number; step: string };
+  steps: StepSummary[];
+  costUsd: number;
+  tokens: number;
+}
+
+export function newRunId(planId: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${stamp}-${planId}-${randomBytes(2).toString('hex')}`;
+}
+
+export function startRun(root: string, planId: string, resumedFrom?: RunRecord['resumedFrom']): RunRecord {
+  const id = newRunId(planId);
+  const dir = join(jidokaPaths(root).runs, id);
+  mkdirSync(dir, { recursive: true });
+  const run: RunRecord = {
+    id,
+    plan: planId,
+    dir,
+    startedAt: new Date().toISOString(),
+    steps: [],
+    costUsd: 0,
+    tokens: 0,
+    ...(resumedFrom ? { resumedFrom } : {}),
+  };
+  saveRun(run);
+  appendLedger(root, 'run.started', { run: id, plan: planId, ...(resumedFrom ? { resumedFrom } : {}) });
+  return run;
+}
+
+/** A fresh folder for one step, e.g. `c2-a1-maker`. */
+export function stepDir(run: RunRecord, name: string, chunk?: number, attempt?: number): string {
+  const prefix = chunk === undefined ? '' : `c${chunk}-a${attempt ?? 0}-`;
+  const base = join(run.dir, `${prefix}${name}`);
+  let dir = base;
+  for (let i = 2; ; i++) {
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      dir = `${base}-${i}`;
+    }
+  }
+}
+
+export function recordStep(run: RunRecord, step: StepSummary): void {
+  run.steps.push(step);
+  run.costUsd += step.costUsd ?? 0;
+  run.tokens += step.tokens ?? 0;
+  saveRun(run);
+}
+
+export function writeStepFile(dir: string, name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+export function finishRun(
+  root: string,
+  run: RunRecord,
+  outcome: string,
+  fields: Record<string, unknown> = {},
+): void {
+  run.finishedAt = new Date().toISOString();
+  run.outcome = outcome;
+  saveRun(run);
+  appendLedger(root, 'run.finished', {
+    run: run.id,
+    plan: run.plan,
+    outcome,
+    costUsd: run.costUsd,
+    tokens: run.tokens,
+    ...fields,
+  });
+}
+
+function saveRun(run: RunRecord): void {
+  writeJsonAtomic(join(run.dir, 'run.json'), run);
+}
