@@ -23,7 +23,7 @@ import {
 import { appendStandard } from './kaizen.js';
 import { type LineState, readLine, restartLine } from './line.js';
 import { manualRetries, resetManualRetries } from './retries.js';
-import { type StopResult, stopLine } from './stop.js';
+import { logIncident, type StopResult, stopLine } from './stop.js';
 
 /**
  * The human side of the line: restarting it after an incident is
@@ -139,6 +139,10 @@ export async function resolveIncident(input: ResolveInput): Promise<ResolveResul
   if (hypothesis && incident.plan) resetManualRetries(root, incident.plan);
 
   const { line, restarted } = restartIfClear(root, id, by);
+  logIncident(root, id, `${id} resolved (${level} ${LEVEL_NAMES[level as PreventionLevel]})`, [
+    `[${id}](90_LOG/incidents/${id}.md) resolved by ${by}: ${oneLine(countermeasure)}`,
+    `line ${line.state}`,
+  ]);
   const alerts = await sendAlerts(root, config, {
     event: 'resolve',
     incident: id,

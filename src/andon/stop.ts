@@ -6,9 +6,10 @@ import { log } from '../core/log.js';
 import type { CheckResult, Finding } from '../core/types.js';
 import { andonRef, preserveWork, resetWorktree } from '../git/preserve.js';
 import { gitAt } from '../git/repo.js';
+import { appendLogEntry } from '../wiki/log-file.js';
 import { type AlertOutcome, sendAlerts } from './alerts.js';
 import { failureFingerprint, fingerprintHash } from './fingerprint.js';
-import { allocateIncident, incidentTitle, renderIncident } from './incident.js';
+import { allocateIncident, BREAKER_TITLES, incidentTitle, renderIncident } from './incident.js';
 import { raiseYellow, readLine, setStopped } from './line.js';
 
 /**
@@ -148,6 +149,15 @@ export async function stopLine(input: StopInput): Promise<StopResult> {
   });
   writeFileAtomic(file, text);
 
+  logIncident(
+    root,
+    id,
+    `${id} ${severity === 'red' ? 'stopped the line' : 'yellow'}: ${BREAKER_TITLES[finding.breaker]}`,
+    [
+      `[${id}](90_LOG/incidents/${id}.md): ${finding.category}, ${severity}${input.plan ? `, plan \`${input.plan}\`` : ''}`,
+      ...(preservedRef ? [`work preserved under \`${preservedRef}\``] : []),
+    ],
+  );
   if (severity === 'red')
     setStopped(root, { incident: id, category: finding.category, reason: finding.message });
   else raiseYellow(root, finding.message, input.plan, id);
@@ -181,6 +191,15 @@ export async function stopLine(input: StopInput): Promise<StopResult> {
     rolledBack,
     alerts,
   };
+}
+
+/** One entry in wiki/log.md per stop and per resolution, so every incident page is linked from the log. */
+export function logIncident(root: string, id: string, title: string, lines: string[]): void {
+  try {
+    appendLogEntry(root, { date: new Date().toISOString().slice(0, 10), kind: 'incident', title, lines });
+  } catch (err) {
+    log().warn({ incident: id, err: errorText(err) }, 'could not append the incident to wiki/log.md');
+  }
 }
 
 function errorText(err: unknown): string {
