@@ -11,6 +11,7 @@ import { type AlertOutcome, sendAlerts } from './alerts.js';
 import { failureFingerprint, fingerprintHash } from './fingerprint.js';
 import { allocateIncident, BREAKER_TITLES, incidentTitle, renderIncident } from './incident.js';
 import { raiseYellow, readLine, setStopped } from './line.js';
+import { draftWhys } from './replan.js';
 
 /**
  * Pull the cord: the one way a breaker (or a human) stops the line. In
@@ -40,6 +41,12 @@ export interface StopInput {
   containment?: string[];
   /** Extra timeline lines, already timestamped by the caller. */
   timeline?: string[];
+  /**
+   * Let the diagnose agent (when configured) draft the Five Whys after the
+   * line is stopped. Off by default: it runs an agent, which callers that
+   * script agent calls (tests) must plan for.
+   */
+  draftWhys?: boolean;
 }
 
 export interface StopResult {
@@ -183,6 +190,11 @@ export async function stopLine(input: StopInput): Promise<StopResult> {
     const current = readFileSync(file, 'utf8');
     writeFileAtomic(file, `${current.trimEnd()}\n${lines}\n`);
   }
+  if (input.draftWhys && config.agents.diagnose && severity === 'red')
+    await draftWhys({ root, config, incidentId: id, ...(worktree ? { cwd: worktree } : {}) }).catch(
+      (err: unknown) =>
+        log().warn({ incident: id, err: errorText(err) }, 'the diagnose agent could not draft the whys'),
+    );
   return {
     incidentId: id,
     incidentFile: file,

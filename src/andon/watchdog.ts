@@ -37,34 +37,47 @@ const IGNORED_DIRS = new Set([
   'target',
 ]);
 
+/**
+ * Watch a worktree for file changes. The execution loop keeps one watcher per
+ * plan for all its maker steps (a chokidar start costs more than a chunk's
+ * git work); each step's watchdog reads `lastChangeAt` from it.
+ */
+export function watchWorktree(dir: string): { lastChangeAt(): number; close(): Promise<void> } {
+  let lastChange = Date.now();
+  const watcher = watch(dir, {
+    ignoreInitial: true,
+    persistent: true,
+    ignored: (path: string) => {
+      const rel = path.startsWith(dir) ? path.slice(dir.length) : path;
+      return rel.split(/[\\/]/).some((part) => IGNORED_DIRS.has(part));
+    },
+  });
+  watcher.on('all', () => {
+    lastChange = Date.now();
+  });
+  // A watch error (e.g. too many files) must not trip the breaker by silence.
+  watcher.on('error', () => {});
+  return { lastChangeAt: () => lastChange, close: () => watcher.close() };
+}
+
 export function startWatchdog(opts: {
   dir: string;
   noProgressMs: number;
   lastOutputAt: () => number;
   onTrip: (reason: string) => void;
+  /** A watcher the caller keeps across steps; without one the watchdog starts (and stops) its own. */
+  watch?: { lastChangeAt(): number };
 }): Watchdog {
   const startedAt = Date.now();
-  let lastChange = startedAt;
   let tripped = false;
-  const watcher = watch(opts.dir, {
-    ignoreInitial: true,
-    persistent: true,
-    ignored: (path: string) => {
-      const rel = path.startsWith(opts.dir) ? path.slice(opts.dir.length) : path;
-      return rel.split(/[\\/]/).some((part) => IGNORED_DIRS.has(part));
-    },
-  });
-  const touch = () => {
-    lastChange = Date.now();
-  };
-  watcher.on('all', touch);
-  // A watch error (e.g. too many files) must not trip the breaker by silence; it is logged by the caller's logger at most.
-  watcher.on('error', () => {});
+  const own = opts.watch ? undefined : watchWorktree(opts.dir);
+  const files = opts.watch ?? own!;
+  const lastChange = () => Math.max(files.lastChangeAt(), startedAt);
 
   const tick = Math.max(20, Math.min(1000, Math.floor(opts.noProgressMs / 5)));
   const timer = setInterval(() => {
     if (tripped) return;
-    const lastActivity = Math.max(lastChange, opts.lastOutputAt(), startedAt);
+    const lastActivity = Math.max(lastChange(), opts.lastOutputAt());
     const idle = Date.now() - lastActivity;
     if (idle < opts.noProgressMs) return;
     tripped = true;
@@ -76,10 +89,10 @@ export function startWatchdog(opts: {
   timer.unref();
 
   return {
-    lastChangeAt: () => lastChange,
+    lastChangeAt: lastChange,
     stop: async () => {
       clearInterval(timer);
-      await watcher.close();
+      await own?.close();
     },
   };
 }

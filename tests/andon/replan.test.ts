@@ -182,6 +182,15 @@ describe('draftWhys', () => {
     expect(incident.body).toContain('Drafted by the diagnose agent (command)');
   });
 
+  it('runs from stopLine when asked, after the line is already stopped', async () => {
+    const s = setup({ diagnose: [[{ report: { whys: [why(1), why(2), why(3)] } }]] });
+    repo = s.repo;
+    const finding = guardScope([change('lib/x.ts')], ['src/**'], limits)!;
+    const r = await stopLine({ root: repo.dir, config: s.config, finding, severity: 'red', draftWhys: true });
+    expect(readIncident(repo.dir, r.incidentId).status).toBe('analyzed');
+    expect(filledWhys(readIncident(repo.dir, r.incidentId).body)).toHaveLength(3);
+  });
+
   it('leaves the whys for a human when the draft is thin or missing', async () => {
     const s = setup({
       diagnose: [
