@@ -5,7 +5,7 @@ import { usageError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
 import { type GitFacts, gatherGitFacts } from './git-facts.js';
 import { regenerateIndex } from './index-file.js';
-import type { WikiModel } from './model.js';
+import { resolveAll, type WikiModel } from './model.js';
 import { type LoadStats, loadPages } from './pages.js';
 import { factRules } from './rules/facts.js';
 import { frontmatterRules } from './rules/frontmatter.js';
@@ -123,9 +123,10 @@ export function runRules(
   facts: GitFacts | undefined,
   uncoveredGlobs: readonly string[],
 ): LintFinding[] {
+  const resolved = resolveAll(model);
   const findings = [
-    ...linkRules(model),
-    ...indexRules(model),
+    ...linkRules(model, resolved),
+    ...indexRules(model, resolved),
     ...frontmatterRules(model),
     ...factRules(model),
     ...placeholderRules(model),

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
-import type { PageInfo } from './types.js';
+import type { PageInfo, PageLink } from './types.js';
 
 /**
  * What the rules see: the parsed pages of one wiki folder, keyed by their
@@ -73,12 +73,6 @@ export function sourcesMatcher(globs: readonly string[]): (path: string) => bool
   return picomatch(patterns, { dot: true });
 }
 
-const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
-
-export function isExternal(url: string): boolean {
-  return SCHEME.test(url) || url.startsWith('//');
-}
-
 export type LinkTarget =
   | { kind: 'external' }
   | { kind: 'self'; anchor: string }
@@ -86,35 +80,39 @@ export type LinkTarget =
   | { kind: 'file'; path: string; exists: boolean }
   | { kind: 'outside'; path: string };
 
-/** Resolve a markdown link written on `from` to what it points at. */
-export function resolveLink(model: WikiModel, from: PageInfo, url: string): LinkTarget {
-  if (isExternal(url)) return { kind: 'external' };
-  const hashAt = url.indexOf('#');
-  const rawPath = (hashAt >= 0 ? url.slice(0, hashAt) : url).replace(/\?.*$/, '');
-  const anchor = hashAt >= 0 ? safeDecode(url.slice(hashAt + 1)) : undefined;
-  const pathPart = safeDecode(rawPath);
-  if (!pathPart) return { kind: 'self', anchor: anchor ?? '' };
-  const fromRepo = repoPath(model, from.path);
-  const target = pathPart.startsWith('/')
-    ? posix.normalize(pathPart.slice(1))
-    : posix.normalize(posix.join(posix.dirname(fromRepo), pathPart));
-  if (target === '..' || target.startsWith('../')) return { kind: 'outside', path: target };
-  const inWiki = model.wikiRel ? target.startsWith(`${model.wikiRel}/`) : true;
-  if (inWiki) {
-    const rel = model.wikiRel ? target.slice(model.wikiRel.length + 1) : target;
-    const page = model.pages.get(rel);
+/** Resolve a link written on `from` (its target was worked out at parse time) against the wiki. */
+export function resolveLink(model: WikiModel, from: PageInfo, link: PageLink): LinkTarget {
+  const { target, anchor } = link;
+  if (target === undefined) return { kind: 'external' };
+  if (target === '') return { kind: 'self', anchor: anchor ?? '' };
+  let repo: string;
+  if (target.startsWith('/')) repo = target.slice(1);
+  else if (target.startsWith('../') || target === '..')
+    repo = posix.normalize(posix.join(model.wikiRel, target));
+  else {
+    const page = model.pages.get(target);
+    if (page) return { kind: 'page', page, anchor };
+    repo = model.wikiRel ? `${model.wikiRel}/${target}` : target;
+  }
+  if (repo === '..' || repo.startsWith('../')) return { kind: 'outside', path: repo };
+  const prefix = model.wikiRel ? `${model.wikiRel}/` : '';
+  if (repo.startsWith(prefix)) {
+    const page = model.pages.get(repo.slice(prefix.length));
     if (page) return { kind: 'page', page, anchor };
   }
-  const clean = target.replace(/\/$/, '');
+  const clean = repo.replace(/\/$/, '');
   return { kind: 'file', path: clean, exists: model.exists(clean) };
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
+/** Every link of every page resolved once per lint; the link and index rules share it. */
+export function resolveAll(model: WikiModel): Map<PageInfo, LinkTarget[]> {
+  const out = new Map<PageInfo, LinkTarget[]>();
+  for (const page of model.pages.values())
+    out.set(
+      page,
+      page.links.map((l) => resolveLink(model, page, l)),
+    );
+  return out;
 }
 
 /** Does `anchor` name a heading of `page`? GitHub compares lowercase slugs. */

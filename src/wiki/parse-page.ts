@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import type { Nodes, Root } from 'mdast';
 import remarkFrontmatter from 'remark-frontmatter';
 import remarkGfm from 'remark-gfm';
@@ -9,7 +10,7 @@ import { uniqueSlugger } from './slug.js';
 import type { PageHeading, PageInfo, PageLink, PagePlaceholder, PageWikilink } from './types.js';
 
 /** Bump when PageInfo's shape or extraction changes: old cache entries are then ignored. */
-export const PARSER_VERSION = 1;
+export const PARSER_VERSION = 2;
 
 const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkGfm);
 
@@ -64,6 +65,7 @@ export function parsePage(path: string, text: string, hash = contentHash(text)):
           url: node.url,
           line: node.position?.start.line ?? 1,
           column: node.position?.start.column ?? 1,
+          ...linkTarget(path, node.url),
         });
         break;
       case 'text':
@@ -89,6 +91,34 @@ export function parsePage(path: string, text: string, hash = contentHash(text)):
     placeholders,
     summary,
   };
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/** Split a link into its target (see PageLink.target) and anchor; pure, so it is cached with the page. */
+export function linkTarget(pagePath: string, url: string): { target?: string; anchor?: string } {
+  if (SCHEME.test(url) || url.startsWith('//')) return {};
+  const hashAt = url.indexOf('#');
+  const rawPath = (hashAt >= 0 ? url.slice(0, hashAt) : url).replace(/\?.*$/, '');
+  const anchor = hashAt >= 0 ? safeDecode(url.slice(hashAt + 1)) : undefined;
+  const pathPart = safeDecode(rawPath);
+  let target: string;
+  if (!pathPart) target = '';
+  else if (pathPart.startsWith('/')) target = `/${posix.normalize(pathPart.slice(1))}`;
+  else {
+    const slash = pagePath.lastIndexOf('/');
+    target = posix.normalize(slash < 0 ? pathPart : `${pagePath.slice(0, slash)}/${pathPart}`);
+  }
+  return anchor === undefined ? { target } : { target, anchor };
+}
+
+function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function scanText(

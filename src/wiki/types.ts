@@ -45,6 +45,14 @@ export interface Position {
 
 export interface PageLink extends Position {
   url: string;
+  /**
+   * Where the link points, worked out once at parse time (and cached):
+   * absent for external links, `''` for this page, a wiki-relative path
+   * (`20_SYSTEM/a.md`, or `../src/x.ts` when it leaves the wiki), or a
+   * repo-relative path starting with `/`.
+   */
+  target?: string;
+  anchor?: string;
 }
 
 export interface PageWikilink extends Position {

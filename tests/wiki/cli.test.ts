@@ -47,7 +47,7 @@ describe('jidoka wiki lint', () => {
     const r = await jidoka(dir, 'wiki', 'lint');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      'wiki/20_SYSTEM/b.md\n  13:24  error    c.md: wiki/20_SYSTEM/c.md does not exist',
+      'wiki/20_SYSTEM/b.md\n  13:19  error    c.md: wiki/20_SYSTEM/c.md does not exist',
     );
     expect(r.stdout).toMatch(/broken-link\n/);
     expect(r.stdout).toMatch(
@@ -75,7 +75,7 @@ describe('jidoka wiki lint', () => {
       severity: 'error',
       file: 'wiki/20_SYSTEM/b.md',
       line: 13,
-      column: 24,
+      column: 19,
       message: expect.stringContaining('c.md does not exist'),
     });
   });

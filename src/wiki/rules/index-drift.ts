@@ -1,13 +1,14 @@
 import {
   INDEX_PAGE,
   isSpecial,
+  type LinkTarget,
   pageTitle,
   repoPath,
-  resolveLink,
+  resolveAll,
   type WikiModel,
   wikilinkResolver,
 } from '../model.js';
-import type { LintFinding } from '../types.js';
+import type { LintFinding, PageInfo } from '../types.js';
 import { finding } from './finding.js';
 
 const FIX = 'run `jidoka wiki lint --fix` to regenerate index.md';
@@ -17,7 +18,10 @@ const FIX = 'run `jidoka wiki lint --fix` to regenerate index.md';
  * orphan-page: a page neither in index.md nor linked from any other page
  * cannot be found by reading; it is reported besides the drift.
  */
-export function indexRules(model: WikiModel): LintFinding[] {
+export function indexRules(
+  model: WikiModel,
+  resolved: Map<PageInfo, LinkTarget[]> = resolveAll(model),
+): LintFinding[] {
   const out: LintFinding[] = [];
   const index = model.pages.get(INDEX_PAGE);
   const indexFile = repoPath(model, INDEX_PAGE);
@@ -27,8 +31,10 @@ export function indexRules(model: WikiModel): LintFinding[] {
 
   for (const page of model.pages.values()) {
     const targets: string[] = [];
-    for (const link of page.links) {
-      const t = resolveLink(model, page, link.url);
+    const resolvedLinks = resolved.get(page) ?? [];
+    for (let i = 0; i < page.links.length; i++) {
+      const link = page.links[i]!;
+      const t = resolvedLinks[i]!;
       if (t.kind === 'page') targets.push(t.page.path);
       else if (page === index && t.kind === 'file' && !t.exists && t.path.endsWith('.md'))
         out.push(

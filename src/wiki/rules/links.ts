@@ -1,19 +1,31 @@
-import { hasAnchor, INDEX_PAGE, repoPath, resolveLink, type WikiModel, wikilinkResolver } from '../model.js';
+import {
+  hasAnchor,
+  INDEX_PAGE,
+  type LinkTarget,
+  repoPath,
+  resolveAll,
+  type WikiModel,
+  wikilinkResolver,
+} from '../model.js';
 import { slugify } from '../slug.js';
-import type { LintFinding } from '../types.js';
+import type { LintFinding, PageInfo } from '../types.js';
 import { finding } from './finding.js';
 
 /**
  * broken-link, broken-anchor, dead-wikilink. External links are left alone.
  * Links from index.md to missing pages are index-drift, reported there.
  */
-export function linkRules(model: WikiModel): LintFinding[] {
+export function linkRules(
+  model: WikiModel,
+  resolved: Map<PageInfo, LinkTarget[]> = resolveAll(model),
+): LintFinding[] {
   const out: LintFinding[] = [];
   const resolveWikilink = wikilinkResolver(model);
   for (const page of model.pages.values()) {
     const file = repoPath(model, page.path);
-    for (const link of page.links) {
-      const target = resolveLink(model, page, link.url);
+    const targets = resolved.get(page) ?? [];
+    page.links.forEach((link, i) => {
+      const target = targets[i]!;
       switch (target.kind) {
         case 'self':
           if (target.anchor && !hasAnchor(page, target.anchor))
@@ -67,7 +79,7 @@ export function linkRules(model: WikiModel): LintFinding[] {
         case 'external':
           break;
       }
-    }
+    });
     for (const wl of page.wikilinks) {
       const name = wl.target.split('|')[0]!.split('#')[0]!.trim();
       const { page: target, anchor } = name
