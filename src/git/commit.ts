@@ -14,20 +14,33 @@ export interface ChunkCommit {
 }
 
 const IDENTITY = ['-c', 'user.name=Jidoka', '-c', 'user.email=jidoka@localhost'];
+/** Whether git has a user identity in a worktree; asked once per worktree (it does not change under a run). */
+const identity = new Map<string, boolean>();
 
 /** Stage everything in the worktree (untracked included, ignored excluded) and return the tree id. */
 export async function stageAll(worktree: string): Promise<string> {
-  const git = gitAt(worktree);
-  await git.raw(['add', '-A']);
-  return (await git.raw(['write-tree'])).trim();
+  await gitAt(worktree).raw(['add', '-A']);
+  return writeTree(worktree);
 }
 
+/** The tree id of what is staged now. */
+export async function writeTree(worktree: string): Promise<string> {
+  return (await gitAt(worktree).raw(['write-tree'])).trim();
+}
+
+/** Commit what is staged (the caller staged and recorded the approved tree). */
 export async function commitChunk(worktree: string, c: ChunkCommit): Promise<string> {
   const git = gitAt(worktree);
-  await stageAll(worktree);
   const message = `${c.subject}\n\nJidoka-Plan: ${c.plan}\nJidoka-Chunk: ${c.chunk}\nJidoka-Attempt: ${c.attempt}\nJidoka-Run: ${c.runId}\n`;
-  const hasIdentity = await configured(worktree);
-  await git.raw([...(hasIdentity ? [] : IDENTITY), 'commit', '--allow-empty', '-q', '-m', message]);
+  if (!identity.has(worktree)) identity.set(worktree, await configured(worktree));
+  await git.raw([
+    ...(identity.get(worktree) ? [] : IDENTITY),
+    'commit',
+    '--allow-empty',
+    '-q',
+    '-m',
+    message,
+  ]);
   return (await git.raw(['rev-parse', 'HEAD'])).trim();
 }
 

@@ -170,9 +170,30 @@ function unquote(s: string): string {
  * point: the worktree is Jidoka's, and the loop commits what it accepts.
  */
 export async function diffWorktree(worktree: string, baseSha: string): Promise<FileChange[]> {
+  return (await stagedDiff(worktree, baseSha)).changes;
+}
+
+/**
+ * Stage everything and diff once: the parsed changes for the guards and the
+ * patch text for the checker's prompt, from one `git add` and one `git diff`
+ * (the execution loop's per-chunk budget is mostly git process starts).
+ */
+export async function stagedDiff(
+  worktree: string,
+  baseSha: string,
+): Promise<{ changes: FileChange[]; patch: string; ignoredForceAdded: string[] }> {
   const git = await staged(worktree);
-  const text = await git.raw(['-c', 'core.quotePath=false', ...DIFF_ARGS, '--cached', baseSha, '--']);
-  return parseUnifiedDiff(text);
+  // `git add -A` never stages an ignored file, so an added file that matches .gitignore was force-added.
+  const [patch, ignoredTracked] = await Promise.all([
+    git.raw(['-c', 'core.quotePath=false', ...DIFF_ARGS, '--cached', baseSha, '--']),
+    git.raw(['-c', 'core.quotePath=false', 'ls-files', '--cached', '--ignored', '--exclude-standard']),
+  ]);
+  const changes = parseUnifiedDiff(patch);
+  const ignored = new Set(ignoredTracked.split('\n').filter(Boolean));
+  const ignoredForceAdded = changes
+    .filter((c) => (c.status === 'added' || c.status === 'renamed') && ignored.has(c.path))
+    .map((c) => c.path);
+  return { changes, patch, ignoredForceAdded };
 }
 
 /** `git diff --stat` of the worktree against `baseSha`, for incidents and prompts. */

@@ -11,7 +11,7 @@ import { clearYellow, raiseYellow } from '../andon/line.js';
 import { startWatchdog } from '../andon/watchdog.js';
 import type { Config, Role } from '../config/schema.js';
 import type { CheckResult, FileChange, Finding } from '../core/types.js';
-import { diffStat, diffWorktree, forceAddedIgnored } from '../git/diff.js';
+import { diffStat, diffWorktree, stagedDiff } from '../git/diff.js';
 import { gitAt } from '../git/repo.js';
 import type { Chunk, Plan } from '../plans/types.js';
 import { type CheckSpec, failingOutput, runChecks } from './checks.js';
@@ -37,6 +37,8 @@ export interface AttemptContext {
   baseTestFiles: string[];
   logger: Logger;
   signal: AbortSignal | undefined;
+  /** The plan's worktree watcher (file changes count as progress). */
+  watcher: { lastChangeAt(): number };
   /** Persist the state with the step reached (a checkpoint). */
   checkpoint(step: Step): void;
   /** Extra text for the maker, e.g. the goal-checker's evidence on a goal-fix attempt. */
@@ -108,7 +110,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   recordChecks(ctx, checksDir, checks);
 
   ctx.checkpoint('guards');
-  const changes = await diffWorktree(ctx.worktree, state.chunkStartSha);
+  const { changes, patch, ignoredForceAdded } = await stagedDiff(ctx.worktree, state.chunkStartSha);
   const findings = runGuards({
     scope: ctx.plan.scope,
     changes,
@@ -116,7 +118,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     checkCommands: ctx.checkSpecs.map((s) => s.command),
     checks,
     ...(state.testTotal !== undefined ? { previousTestTotal: state.testTotal } : {}),
-    ignoredForceAdded: await forceAddedIgnored(ctx.worktree, changes),
+    ignoredForceAdded,
     makerExitCode: maker.result.run.exitCode,
     limits: ctx.config.limits,
   });
@@ -155,7 +157,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   }
 
   ctx.checkpoint('checker');
-  const checker = await runChecker(ctx, checks, changes);
+  const checker = await runChecker(ctx, checks, changes, bound(patch, ctx.config.limits.maxOutputBytes));
   addSpend(spend, checker.result);
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
   if (checker.result.failure) {
@@ -197,6 +199,21 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
       findings: [],
       ...spend,
     };
+  }
+  // The checker is read-only: anything it changed after the guards looked would go into the commit unguarded.
+  const touched = (await gitAt(ctx.worktree).raw(['status', '--porcelain']))
+    .split('\n')
+    .filter((l) => l.length > 3 && (l[1] !== ' ' || l.startsWith('??')))
+    .join('\n');
+  if (touched) {
+    return abnormal(ctx, spend, [
+      finding(
+        'gate_tampering',
+        'agent_error',
+        `the checker changed the worktree after the guards ran (${touched.split('\n').length} path(s)); its approval does not count`,
+        { status: touched.split('\n').slice(0, 20) },
+      ),
+    ]);
   }
   return { kind: 'accepted', checks, verdictReasons: verdict.reasons, ...spend };
 }
@@ -244,6 +261,7 @@ async function runMaker(
         dir: ctx.worktree,
         noProgressMs: config.limits.noProgress,
         lastOutputAt: () => handle.lastActivityAt(),
+        watch: ctx.watcher,
         onTrip: (reason) => {
           tripped = reason;
           watchdogAbort.abort(new Error(`no progress: ${reason}`));
@@ -271,10 +289,10 @@ async function runChecker(
   ctx: AttemptContext,
   checks: CheckResult[],
   changes: FileChange[],
+  diff: string,
 ): Promise<{ result: AgentResult }> {
   const { state, chunk, config } = ctx;
   const dir = stepDir(ctx.run, 'checker', chunk.number, state.attempt);
-  const diff = await fullDiff(ctx.worktree, state.chunkStartSha, config.limits.maxOutputBytes);
   writeFileSync(join(dir, 'diff.patch'), diff);
   const prompt = buildPrompt({
     root: ctx.root,
@@ -305,11 +323,8 @@ async function runChecker(
   return { result };
 }
 
-/** The diff a checker reads: the attempt's whole change against the chunk's start, bounded. */
-export async function fullDiff(worktree: string, base: string, maxBytes: number): Promise<string> {
-  const git = gitAt(worktree);
-  await git.raw(['add', '-A']);
-  const text = await git.raw(['diff', '--cached', '-M', '--no-color', base]);
+/** The diff a checker reads is bounded; the full patch stays in the worktree's history. */
+function bound(text: string, maxBytes: number): string {
   return Buffer.byteLength(text) > maxBytes
     ? `${Buffer.from(text).subarray(0, maxBytes).toString('utf8')}\n[... diff cut at ${maxBytes} bytes ...]\n`
     : text;

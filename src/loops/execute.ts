@@ -9,13 +9,14 @@ import { assertLineRunning } from '../andon/line.js';
 import { replan } from '../andon/replan.js';
 import { recordManualRetry } from '../andon/retries.js';
 import { stopLine } from '../andon/stop.js';
+import { watchWorktree } from '../andon/watchdog.js';
 import type { Config, Role } from '../config/schema.js';
 import { JidokaError } from '../core/errors.js';
 import { readLedger } from '../core/ledger.js';
 import { acquireLock, pidAlive } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import type { CheckResult, Finding } from '../core/types.js';
-import { commitChunk, findChunkCommit, stageAll } from '../git/commit.js';
+import { commitChunk, findChunkCommit, stageAll, writeTree } from '../git/commit.js';
 import { gitAt, hasCommits, mainBranch } from '../git/repo.js';
 import { ensureWorktree } from '../git/worktree.js';
 import { isApprovedContent } from '../plans/approval.js';
@@ -71,9 +72,11 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteOutcome>
   }
   const plan = runnablePlan(root, config, opts.planId);
   const release = acquireLock(join(jidokaPaths(root).plansState, `${plan.id}.lock`), `jidoka run ${plan.id}`);
+  const open: { watcher?: ReturnType<typeof watchWorktree> } = {};
   try {
-    return await execute(opts, plan, git);
+    return await execute(opts, plan, git, open);
   } finally {
+    await open.watcher?.close();
     release();
   }
 }
@@ -82,10 +85,14 @@ async function execute(
   opts: ExecuteOptions,
   plan: Plan,
   git: ReturnType<typeof gitAt>,
+  open: { watcher?: ReturnType<typeof watchWorktree> },
 ): Promise<ExecuteOutcome> {
   const { root, config, logger } = opts;
   const main = await mainBranch(git, config.git.mainBranch);
   const wt = await ensureWorktree(root, plan.id, main);
+  // One file watcher for the plan's worktree, read by every maker step's no-progress watchdog.
+  const watcher = watchWorktree(wt.path);
+  open.watcher = watcher;
   const previous = readPlanState(root, plan.id);
   let state: PlanState;
   let resumedFrom: RunRecord['resumedFrom'];
@@ -155,11 +162,16 @@ async function execute(
 
   if (retryStop) return await stop([retryStop]);
 
+  // Only a resumed run can find its chunk already committed (a crash between commit and checkpoint).
+  let resuming = resumedFrom !== undefined;
   for (;;) {
     // Chunks.
     while (state.chunk <= plan.chunks.length) {
       const chunk = plan.chunks[state.chunk - 1]!;
-      const already = await findChunkCommit(wt.path, state.chunkStartSha, plan.id, chunk.number);
+      const already = resuming
+        ? await findChunkCommit(wt.path, state.chunkStartSha, plan.id, chunk.number)
+        : undefined;
+      resuming = false;
       if (already) {
         logger.info(
           `chunk ${chunk.number} was committed before the interruption (${already.slice(0, 8)}); moving on`,
@@ -177,6 +189,8 @@ async function execute(
         ...(chunk.number === plan.chunks.length ? goalSpecs(approvedGoalChecks, config) : []),
       ];
       let accepted = false;
+      // HEAD as Jidoka itself left it (just committed), so the integrity check needs no git call.
+      let sinceCommit: string | undefined = commits[commits.length - 1];
       while (!accepted) {
         if (opts.draining?.())
           return finish(
@@ -191,8 +205,9 @@ async function execute(
           config.limits,
         );
         if (over) return await stop([over]);
-        const integrity = await headMoved(wt.path, state);
+        const integrity = await headMoved(wt.path, state, sinceCommit);
         if (integrity) return await stop([integrity]);
+        sinceCommit = undefined;
         logger.info(
           `plan ${plan.id}: chunk ${chunk.number}/${plan.chunks.length} "${chunk.title}", attempt ${state.attempt}/${config.limits.maxAttempts}`,
         );
@@ -209,6 +224,7 @@ async function execute(
           baseTestFiles,
           logger,
           signal: opts.signal,
+          watcher,
           checkpoint: (step: Step) => {
             state.step = step;
             writePlanState(root, state);
@@ -226,7 +242,8 @@ async function execute(
         }
         if (outcome.kind === 'accepted') {
           state.step = 'commit';
-          state.approvedTree = await stageAll(wt.path);
+          // The guards staged everything and the worktree is unchanged since (attempt.ts checks): commit that tree.
+          state.approvedTree = await writeTree(wt.path);
           writePlanState(root, state);
           const total = outcome.checks.map((c) => c.tests?.total).find((n) => n !== undefined);
           if (total !== undefined) state.testTotal = total;
@@ -472,6 +489,7 @@ async function checkGoal(
   recordStep(run, {
     name: 'goal',
     dir: goalDir,
+    detail: { processMs: result.run.durationMs, exitCode: result.run.exitCode },
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     outcome: result.failure ? `failed: ${result.failure}` : 'finished',
@@ -539,8 +557,8 @@ function recordAttempt(
 }
 
 /** HEAD of the plan branch must be where Jidoka left it; anything else was done behind its back. */
-async function headMoved(worktree: string, state: PlanState): Promise<Finding | undefined> {
-  const head = (await gitAt(worktree).raw(['rev-parse', 'HEAD'])).trim();
+async function headMoved(worktree: string, state: PlanState, known?: string): Promise<Finding | undefined> {
+  const head = known ?? (await gitAt(worktree).raw(['rev-parse', 'HEAD'])).trim();
   if (head === state.chunkStartSha) return undefined;
   return finding(
     'repo_integrity',

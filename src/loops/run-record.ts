@@ -109,5 +109,5 @@ export function finishRun(
 }
 
 function saveRun(run: RunRecord): void {
-  writeJsonAtomic(join(run.dir, 'run.json'), run);
+  writeJsonAtomic(join(run.dir, 'run.json'), run, { durable: false });
 }
