@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildPrompt } from '../agents/prompt.js';
@@ -7,6 +8,7 @@ import { readCheckerVerdict } from '../agents/verdict.js';
 import { noProgress, stepTimeout } from '../andon/breakers.js';
 import { failureFingerprint } from '../andon/fingerprint.js';
 import { runGuards } from '../andon/guards.js';
+import { type RefSnapshot, repoIntegrity } from '../andon/integrity.js';
 import { clearYellow, raiseYellow } from '../andon/line.js';
 import { startWatchdog } from '../andon/watchdog.js';
 import type { Config, Role } from '../config/schema.js';
@@ -37,6 +39,8 @@ export interface AttemptContext {
   baseTestFiles: string[];
   logger: Logger;
   signal: AbortSignal | undefined;
+  /** The main branch's name, for the repo-integrity check around the maker. */
+  mainBranch: string;
   /** The plan's worktree watcher (file changes count as progress). */
   watcher: { lastChangeAt(): number };
   /** Persist the state with the step reached (a checkpoint). */
@@ -74,9 +78,12 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const { state, chunk } = ctx;
 
   ctx.checkpoint('maker');
+  const before = await refsBefore(ctx);
   const maker = await runMaker(ctx);
   addSpend(spend, maker.result);
   if (maker.interrupted) return { kind: 'interrupted', ...spend };
+  const integrity = await integrityAfter(ctx, before);
+  if (integrity) return abnormal(ctx, spend, [integrity]);
   if (maker.noProgress) {
     const idle = Date.now() - maker.lastProgressAt;
     return abnormal(ctx, spend, [noProgress('maker', idle, ctx.config.limits.noProgress)]);
@@ -279,6 +286,56 @@ async function runMaker(
     lastProgressAt,
     ...(tripped ? { noProgress: tripped } : {}),
   };
+}
+
+/** The refs as Jidoka left them before the maker: its worktree HEAD and branch are known; main is read. */
+async function refsBefore(ctx: AttemptContext): Promise<RefSnapshot> {
+  const main = (
+    await gitAt(ctx.root).raw(['rev-parse', '--verify', '--quiet', `refs/heads/${ctx.mainBranch}`])
+  ).trim();
+  return {
+    worktreeHead: ctx.state.chunkStartSha,
+    worktreeBranch: ctx.state.branch,
+    ...(main ? { main } : {}),
+  };
+}
+
+/**
+ * Did the maker move HEAD, leave its branch, move main, or leave a lock
+ * behind? One git call decides the common case (nothing moved); only a
+ * difference pays for the full check with ancestry.
+ */
+async function integrityAfter(ctx: AttemptContext, before: RefSnapshot): Promise<Finding | undefined> {
+  const out = (
+    await gitAt(ctx.worktree).raw([
+      'rev-parse',
+      'HEAD',
+      '--symbolic-full-name',
+      'HEAD',
+      `refs/heads/${ctx.mainBranch}`,
+    ])
+  ).split('\n');
+  const [head, branch, main] = out.map((l) => l.trim());
+  const gitDir = (await readGitDir(ctx.worktree)) ?? '';
+  const locks = [join(gitDir, 'index.lock'), join(ctx.root, '.git', 'index.lock')].some((p) => existsSync(p));
+  if (
+    head === before.worktreeHead &&
+    branch === `refs/heads/${before.worktreeBranch}` &&
+    main === before.main &&
+    !locks
+  )
+    return undefined;
+  return repoIntegrity({ root: ctx.root, worktree: ctx.worktree, mainBranch: ctx.mainBranch, before });
+}
+
+/** A linked worktree's `.git` is a file naming its git dir. */
+async function readGitDir(worktree: string): Promise<string | undefined> {
+  try {
+    const text = await readFile(join(worktree, '.git'), 'utf8');
+    return /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function makerTimeout(ctx: AttemptContext): number {

@@ -5,6 +5,7 @@ import { runAgent } from '../agents/run-agent.js';
 import { readGoalVerdict } from '../agents/verdict.js';
 import { budget, consecutiveFailures, repeatFailure } from '../andon/breakers.js';
 import { isTestFile } from '../andon/guards.js';
+import { repoIntegrity, snapshotRefs } from '../andon/integrity.js';
 import { assertLineRunning } from '../andon/line.js';
 import { replan } from '../andon/replan.js';
 import { recordManualRetry } from '../andon/retries.js';
@@ -225,6 +226,7 @@ async function execute(
           logger,
           signal: opts.signal,
           watcher,
+          mainBranch: main,
           checkpoint: (step: Step) => {
             state.step = step;
             writePlanState(root, state);
@@ -270,6 +272,15 @@ async function execute(
     // The goal: objective checks first, then the goal-checker's verdict from its report file.
     state.step = 'goal';
     writePlanState(root, state);
+    // Once per plan, before it can be called done: the object store of the worktree is sound (git fsck).
+    const sound = await repoIntegrity({
+      root,
+      worktree: wt.path,
+      mainBranch: main,
+      before: await snapshotRefs({ root, worktree: wt.path, mainBranch: main }),
+      fsck: true,
+    });
+    if (sound) return await stop([sound]);
     const goal = await checkGoal(opts, plan, state, run, wt.path, approvedGoalChecks);
     if (opts.signal?.aborted)
       return finish(
