@@ -139,7 +139,7 @@ export async function resolveIncident(input: ResolveInput): Promise<ResolveResul
   if (hypothesis && incident.plan) resetManualRetries(root, incident.plan);
 
   const { line, restarted } = restartIfClear(root, id, by);
-  logIncident(root, id, `${id} resolved (${level} ${LEVEL_NAMES[level as PreventionLevel]})`, [
+  await logIncident(root, id, `${id} resolved (${level} ${LEVEL_NAMES[level as PreventionLevel]})`, [
     `[${id}](90_LOG/incidents/${id}.md) resolved by ${by}: ${oneLine(countermeasure)}`,
     `line ${line.state}`,
   ]);

@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { log } from '../core/log.js';
+import { jidokaPaths } from '../core/paths.js';
 import type { CheckResult, Finding } from '../core/types.js';
 import { andonRef, preserveWork, resetWorktree } from '../git/preserve.js';
 import { gitAt } from '../git/repo.js';
+import { regenerateIndex } from '../wiki/index-file.js';
 import { appendLogEntry } from '../wiki/log-file.js';
 import { type AlertOutcome, sendAlerts } from './alerts.js';
 import { failureFingerprint, fingerprintHash } from './fingerprint.js';
@@ -156,7 +158,7 @@ export async function stopLine(input: StopInput): Promise<StopResult> {
   });
   writeFileAtomic(file, text);
 
-  logIncident(
+  await logIncident(
     root,
     id,
     `${id} ${severity === 'red' ? 'stopped the line' : 'yellow'}: ${BREAKER_TITLES[finding.breaker]}`,
@@ -205,12 +207,20 @@ export async function stopLine(input: StopInput): Promise<StopResult> {
   };
 }
 
-/** One entry in wiki/log.md per stop and per resolution, so every incident page is linked from the log. */
-export function logIncident(root: string, id: string, title: string, lines: string[]): void {
+/**
+ * One entry in wiki/log.md per stop and per resolution, so every incident
+ * page is linked from the log, and index.md regenerated so the catalogue
+ * lists it (a wiki with an index, that is: a repo without one is left alone).
+ */
+export async function logIncident(root: string, id: string, title: string, lines: string[]): Promise<void> {
   try {
     appendLogEntry(root, { date: new Date().toISOString().slice(0, 10), kind: 'incident', title, lines });
+    if (existsSync(join(jidokaPaths(root).wikiDir, 'index.md'))) await regenerateIndex(root);
   } catch (err) {
-    log().warn({ incident: id, err: errorText(err) }, 'could not append the incident to wiki/log.md');
+    log().warn(
+      { incident: id, err: errorText(err) },
+      'could not record the incident in wiki/log.md and wiki/index.md',
+    );
   }
 }
 

@@ -16,10 +16,10 @@ export interface CheckSpec {
 }
 
 export function checkSpecs(configured: CheckConfig[], defaultTimeoutMs: number): CheckSpec[] {
-  return configured.map((c, i) =>
+  return configured.map((c) =>
     typeof c === 'string'
-      ? { name: `check ${i + 1}`, command: c, timeoutMs: defaultTimeoutMs }
-      : { name: c.name ?? `check ${i + 1}`, command: c.run, timeoutMs: c.timeout ?? defaultTimeoutMs },
+      ? { name: c, command: c, timeoutMs: defaultTimeoutMs }
+      : { name: c.name ?? c.run, command: c.run, timeoutMs: c.timeout ?? defaultTimeoutMs },
   );
 }
 

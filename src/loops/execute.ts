@@ -329,6 +329,8 @@ async function execute(
     const rollback = f.action === 'rollback' || outcome?.findings.some((x) => x.action === 'rollback');
     return {
       root,
+      // The diagnose agent, when configured, drafts the Five Whys of every red stop.
+      draftWhys: severity === 'red',
       config,
       finding: f,
       severity,
@@ -516,7 +518,7 @@ async function checkGoal(
 
 function goalSpecs(commands: string[], config: Config): CheckSpec[] {
   return commands.map((command, i) => ({
-    name: `goal check ${i + 1}`,
+    name: `goal: ${command}`,
     command,
     timeoutMs: config.limits.checkTimeout,
   }));
