@@ -517,7 +517,7 @@ async function checkGoal(
 }
 
 function goalSpecs(commands: string[], config: Config): CheckSpec[] {
-  return commands.map((command, i) => ({
+  return commands.map((command) => ({
     name: `goal: ${command}`,
     command,
     timeoutMs: config.limits.checkTimeout,
