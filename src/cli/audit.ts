@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { wikiSignals } from '../daemon/hooks.js';
 import { runAudit } from '../loops/audit.js';
 import { formatSignals } from '../loops/audit-signals.js';
 import { action } from './context.js';
@@ -15,7 +16,13 @@ export function registerAudit(program: Command): void {
       action(async (ctx, opts: { dryRun?: boolean; json?: boolean }) => {
         const root = ctx.root();
         const { config } = ctx.config({ required: true });
-        const outcome = await runAudit({ root, config, logger: ctx.logger, dryRun: Boolean(opts.dryRun) });
+        const outcome = await runAudit({
+          root,
+          config,
+          logger: ctx.logger,
+          dryRun: Boolean(opts.dryRun),
+          wikiFindings: await wikiSignals(root, config),
+        });
         if (opts.json) {
           ctx.json(outcome);
           return outcome.agentFailure ? 1 : 0;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startDaemon } from '../daemon/daemon.js';
+import { loopHooks } from '../daemon/hooks.js';
 import { action } from './context.js';
 
 export function registerDaemon(program: Command): void {
@@ -10,7 +11,7 @@ export function registerDaemon(program: Command): void {
     )
     .action(
       action(async (ctx) => {
-        const daemon = startDaemon(ctx.root(), ctx.logger, await loopHooks());
+        const daemon = startDaemon(ctx.root(), ctx.logger, loopHooks(ctx.logger));
         process.on('SIGTERM', () => daemon.stop('SIGTERM'));
         process.on('SIGINT', () => daemon.stop('SIGINT'));
         process.on('SIGHUP', () => daemon.reload());
@@ -18,9 +19,4 @@ export function registerDaemon(program: Command): void {
         return 0;
       }),
     );
-}
-
-/** The scheduled loops that exist in this build. */
-async function loopHooks() {
-  return {};
 }

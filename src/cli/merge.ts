@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { describeError } from '../core/errors.js';
+import { isStale, readLock } from '../core/lock.js';
 import { whoAmI } from '../core/who.js';
+import { docsAfterMerge } from '../daemon/hooks.js';
 import { mergePlan, openPullRequest } from '../loops/merge.js';
 import { action, type CliContext } from './context.js';
 
