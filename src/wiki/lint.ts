@@ -5,12 +5,12 @@ import { usageError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
 import { type GitFacts, gatherGitFacts } from './git-facts.js';
 import { regenerateIndex } from './index-file.js';
-import { resolveAll, type WikiModel } from './model.js';
+import type { WikiModel } from './model.js';
 import { type LoadStats, loadPages } from './pages.js';
 import { factRules } from './rules/facts.js';
 import { frontmatterRules } from './rules/frontmatter.js';
 import { indexRules } from './rules/index-drift.js';
-import { linkRules } from './rules/links.js';
+import { linkRules, scanLinks } from './rules/links.js';
 import { logFormatRules } from './rules/log-format.js';
 import { placeholderRules } from './rules/placeholder.js';
 import { stalenessRules } from './rules/staleness.js';
@@ -123,10 +123,10 @@ export function runRules(
   facts: GitFacts | undefined,
   uncoveredGlobs: readonly string[],
 ): LintFinding[] {
-  const resolved = resolveAll(model);
+  const links = scanLinks(model);
   const findings = [
-    ...linkRules(model, resolved),
-    ...indexRules(model, resolved),
+    ...linkRules(model, links),
+    ...indexRules(model, links),
     ...frontmatterRules(model),
     ...factRules(model),
     ...placeholderRules(model),

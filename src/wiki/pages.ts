@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CacheEntry, cacheFile, loadCache, saveCache } from './cache.js';
-import { contentHash } from './parse-page.js';
+import { type CacheEntry, cacheDirOf, loadCache, saveCache, shardOf } from './cache.js';
+import { contentHash } from './hash.js';
 import { type ParseItem, parseAll } from './parse-pool.js';
 import type { PageInfo } from './types.js';
 
@@ -37,16 +37,22 @@ export async function loadPages(
   opts: { cacheDir?: string; workers?: number },
 ): Promise<{ pages: Map<string, PageInfo>; stats: LoadStats }> {
   const files = listPages(wikiDir);
-  const file = opts.cacheDir ? cacheFile(opts.cacheDir) : undefined;
-  const cache = file ? loadCache(file) : { savedAt: 0, entries: new Map<string, CacheEntry>() };
-  const trustBefore = cache.savedAt - 2000;
+  const dir = opts.cacheDir ? cacheDirOf(opts.cacheDir) : undefined;
+  const cache = dir ? loadCache(dir) : { entries: new Map<string, CacheEntry>(), savedAt: [] as number[] };
   const next = new Map<string, CacheEntry>();
+  const dirty = new Set<number>();
+  let refreshed = 0;
   const todo: (ParseItem & { size: number; mtimeMs: number })[] = [];
   for (const path of files) {
     const abs = join(wikiDir, path);
     const st = statSync(abs);
     const old = cache.entries.get(path);
-    if (old && old.size === st.size && old.mtimeMs === st.mtimeMs && st.mtimeMs < trustBefore) {
+    if (
+      old &&
+      old.size === st.size &&
+      old.mtimeMs === st.mtimeMs &&
+      st.mtimeMs < (cache.savedAt[shardOf(path)] ?? 0) - 2000
+    ) {
       next.set(path, old);
       continue;
     }
@@ -54,6 +60,7 @@ export async function loadPages(
     const hash = contentHash(text);
     if (old && old.hash === hash) {
       next.set(path, { ...old, size: st.size, mtimeMs: st.mtimeMs });
+      refreshed++;
       continue;
     }
     todo.push({ path, text, hash, size: st.size, mtimeMs: st.mtimeMs });
@@ -62,14 +69,14 @@ export async function loadPages(
   parsed.forEach((page, i) => {
     const t = todo[i]!;
     next.set(page.path, { hash: t.hash, size: t.size, mtimeMs: t.mtimeMs, page });
+    dirty.add(shardOf(page.path));
   });
-  const dirty =
-    todo.length > 0 ||
-    next.size !== cache.entries.size ||
-    [...next.values()].some((e, _) => e !== cache.entries.get(e.page.path));
-  if (file && dirty) {
+  for (const path of cache.entries.keys()) if (!next.has(path)) dirty.add(shardOf(path));
+  // Re-hashed but unchanged files are cheap; rewrite for them only when many (a checkout touched them all).
+  if (refreshed > 50) for (const path of next.keys()) dirty.add(shardOf(path));
+  if (dir && dirty.size) {
     try {
-      saveCache(file, next);
+      saveCache(dir, next, dirty);
     } catch {
       // The cache is an optimisation; failing to write it must not fail the lint.
     }

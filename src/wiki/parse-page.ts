@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Nodes, Root } from 'mdast';
 import remarkFrontmatter from 'remark-frontmatter';
@@ -6,17 +5,12 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { parseFrontmatter } from '../core/frontmatter.js';
+import { contentHash } from './hash.js';
+import { packLink } from './packed-links.js';
 import { uniqueSlugger } from './slug.js';
-import type { PageHeading, PageInfo, PageLink, PagePlaceholder, PageWikilink } from './types.js';
-
-/** Bump when PageInfo's shape or extraction changes: old cache entries are then ignored. */
-export const PARSER_VERSION = 2;
+import type { PageHeading, PageInfo, PagePlaceholder, PageWikilink } from './types.js';
 
 const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkGfm);
-
-export function contentHash(text: string | Buffer): string {
-  return createHash('sha1').update(text).digest('hex');
-}
 
 const WIKILINK = /\[\[([^[\]\n]+?)\]\]/g;
 // Uppercase markers only, so the words "todo list" in prose pass.
@@ -45,7 +39,7 @@ export function parsePage(path: string, text: string, hash = contentHash(text)):
 
   const tree = processor.parse(text) as Root;
   const headings: PageHeading[] = [];
-  const links: PageLink[] = [];
+  let links = '';
   const wikilinks: PageWikilink[] = [];
   const placeholders: PagePlaceholder[] = [];
   const slug = uniqueSlugger();
@@ -60,14 +54,18 @@ export function parsePage(path: string, text: string, hash = contentHash(text)):
       }
       case 'link':
       case 'image':
-      case 'definition':
-        links.push({
-          url: node.url,
-          line: node.position?.start.line ?? 1,
-          column: node.position?.start.column ?? 1,
-          ...linkTarget(path, node.url),
-        });
+      case 'definition': {
+        const t = linkTarget(path, node.url);
+        if (t.target !== undefined)
+          links += packLink({
+            url: node.url,
+            line: node.position?.start.line ?? 1,
+            column: node.position?.start.column ?? 1,
+            target: t.target,
+            ...(t.anchor ? { anchor: t.anchor } : {}),
+          });
         break;
+      }
       case 'text':
         scanText(node.value, node.position?.start, wikilinks, placeholders);
         return;

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { parsePage } from './parse-page.js';
 import type { PageInfo } from './types.js';
 
 export interface ParseItem {
@@ -28,7 +27,10 @@ export async function parseAll(
   const workerFile = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
   const wanted = workers ?? (items.length >= MIN_PAGES_FOR_WORKERS ? availableParallelism() : 0);
   const count = Math.min(wanted, Math.ceil(items.length / BATCH_PAGES));
+  if (!items.length) return { pages: [], workers: 0 };
   if (count < 1 || !existsSync(workerFile)) {
+    // Loaded on demand: a warm lint parses nothing and need not load remark at all.
+    const { parsePage } = await import('./parse-page.js');
     return { pages: items.map((i) => parsePage(i.path, i.text, i.hash)), workers: 0 };
   }
   const batches: ParseItem[][] = [];

@@ -7,6 +7,9 @@ import type { YamlProblem } from '../core/yaml.js';
 
 export type Severity = 'error' | 'warning';
 
+/** Bump when PageInfo's shape or what parse-page.ts extracts changes: older cache entries are then ignored. */
+export const PARSER_VERSION = 3;
+
 /** One lint finding. `file` is repo-relative (posix); line and column are 1-based. */
 export interface LintFinding {
   rule: RuleId;
@@ -43,15 +46,15 @@ export interface Position {
   column: number;
 }
 
+/** A relative link (external links are not kept: no rule reads them). */
 export interface PageLink extends Position {
   url: string;
   /**
-   * Where the link points, worked out once at parse time (and cached):
-   * absent for external links, `''` for this page, a wiki-relative path
-   * (`20_SYSTEM/a.md`, or `../src/x.ts` when it leaves the wiki), or a
-   * repo-relative path starting with `/`.
+   * Where it points, worked out at parse time: `''` for this page, a
+   * wiki-relative path (`20_SYSTEM/a.md`, or `../src/x.ts` when it leaves the
+   * wiki), or a repo-relative path starting with `/`.
    */
-  target?: string;
+  target: string;
   anchor?: string;
 }
 
@@ -84,7 +87,8 @@ export interface PageInfo {
     keyLines: Record<string, number>;
   };
   headings: PageHeading[];
-  links: PageLink[];
+  /** Relative links, packed (see packed-links.ts). */
+  links: string;
   wikilinks: PageWikilink[];
   placeholders: PagePlaceholder[];
   /** The first paragraph as plain text, whitespace collapsed: what index.md shows. */

@@ -1,8 +1,8 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
-import { cacheFile } from '../../src/wiki/cache.js';
+import { cacheDirOf, shardOf } from '../../src/wiki/cache.js';
 import { lintWiki } from '../../src/wiki/lint.js';
 import { commitAll, page, tempRepo, write } from './helpers.js';
 
@@ -59,28 +59,31 @@ describe('lint cache', () => {
     const dir = sampleWiki(12);
     const expected = (await lint(dir, false)).findings;
     expect(expected.length).toBeGreaterThan(2);
-    const file = cacheFile(join(dir, '.jidoka', 'cache'));
+    const cacheDir = cacheDirOf(join(dir, '.jidoka', 'cache'));
     expect((await lint(dir)).findings).toEqual(expected);
-    const good = readFileSync(file, 'utf8');
+    const shards = () => readdirSync(cacheDir).map((f) => join(cacheDir, f));
+    const good = new Map(shards().map((f) => [f, readFileSync(f, 'utf8')]));
+    expect(good.size).toBeGreaterThan(1);
 
-    rmSync(file);
-    expect((await lint(dir)).findings).toEqual(expected);
-
-    writeFileSync(file, good.slice(0, good.length / 2));
-    expect((await lint(dir)).findings).toEqual(expected);
-
-    writeFileSync(file, 'not json at all');
+    rmSync(cacheDir, { recursive: true });
     expect((await lint(dir)).findings).toEqual(expected);
 
-    // Valid JSON with an entry whose page does not match its hash: ignored, re-parsed.
-    const tampered = JSON.parse(good);
-    const entry = tampered.entries['20_SYSTEM/p3.md'];
-    entry.page.links = [];
-    entry.page.hash = 'x';
-    writeFileSync(file, JSON.stringify(tampered));
+    for (const [f, text] of good) writeFileSync(f, text.slice(0, text.length / 2));
+    expect((await lint(dir)).findings).toEqual(expected);
+
+    for (const f of good.keys()) writeFileSync(f, 'not json at all');
+    expect((await lint(dir)).findings).toEqual(expected);
+
+    // Valid JSON, edited: a page's links emptied. The shard's checksum no longer matches: ignored, re-parsed.
+    for (const [f, text] of good) writeFileSync(f, text);
+    const p3 = join(cacheDir, `shard-${String(shardOf('20_SYSTEM/p3.md')).padStart(2, '0')}.json`);
+    const [sum, json] = good.get(p3)!.split('\n');
+    const tampered = JSON.parse(json!);
+    tampered.entries['20_SYSTEM/p3.md'].page.links = '';
+    writeFileSync(p3, `${sum}\n${JSON.stringify(tampered)}`);
     const r = await lint(dir);
     expect(r.findings).toEqual(expected);
-    expect(r.stats.parsed).toBe(1);
+    expect(r.stats.parsed).toBe(Object.keys(tampered.entries).length);
   });
 
   it('parses on worker threads with the same findings as inline (compiled build)', async () => {

@@ -1,83 +1,110 @@
 import {
   hasAnchor,
   INDEX_PAGE,
-  type LinkTarget,
   repoPath,
-  resolveAll,
+  resolveTarget,
   type WikiModel,
   wikilinkResolver,
 } from '../model.js';
+import { forEachLink, linkAt } from '../packed-links.js';
 import { slugify } from '../slug.js';
-import type { LintFinding, PageInfo } from '../types.js';
+import type { LintFinding } from '../types.js';
 import { finding } from './finding.js';
 
+/** One pass over every link of the wiki: what the link rules and the index rules both need. */
+export interface LinkScan {
+  /** broken-link, broken-anchor, dead-wikilink. */
+  findings: LintFinding[];
+  /** index-drift: index.md entries pointing at missing pages. */
+  indexMissing: LintFinding[];
+  /** Pages index.md links to. */
+  listed: Set<string>;
+  /** Pages some other page (not index.md) links to. */
+  inbound: Set<string>;
+}
+
 /**
- * broken-link, broken-anchor, dead-wikilink. External links are left alone.
- * Links from index.md to missing pages are index-drift, reported there.
+ * Resolve every link and wikilink once. External links were dropped at
+ * parse time and are left alone. Links from index.md to missing pages are
+ * index drift, not broken links.
  */
-export function linkRules(
-  model: WikiModel,
-  resolved: Map<PageInfo, LinkTarget[]> = resolveAll(model),
-): LintFinding[] {
-  const out: LintFinding[] = [];
+export function scanLinks(model: WikiModel): LinkScan {
+  const scan: LinkScan = { findings: [], indexMissing: [], listed: new Set(), inbound: new Set() };
+  const out = scan.findings;
   const resolveWikilink = wikilinkResolver(model);
   for (const page of model.pages.values()) {
     const file = repoPath(model, page.path);
-    const targets = resolved.get(page) ?? [];
-    page.links.forEach((link, i) => {
-      const target = targets[i]!;
-      switch (target.kind) {
-        case 'self':
-          if (target.anchor && !hasAnchor(page, target.anchor))
-            out.push(
-              finding(
-                'broken-anchor',
-                file,
-                link.line,
-                link.column,
-                `#${target.anchor} is not a heading on this page; link to an existing heading (${headingHint(page.headings)}) or add it`,
-              ),
-            );
-          break;
-        case 'page':
-          if (target.anchor && !hasAnchor(target.page, target.anchor))
-            out.push(
-              finding(
-                'broken-anchor',
-                file,
-                link.line,
-                link.column,
-                `${link.url}: ${repoPath(model, target.page.path)} has no heading #${target.anchor}; use one of its headings (${headingHint(target.page.headings)})`,
-              ),
-            );
-          break;
-        case 'file':
-          if (!target.exists) {
-            if (page.path === INDEX_PAGE && target.path.endsWith('.md')) break;
-            out.push(
-              finding(
-                'broken-link',
-                file,
-                link.line,
-                link.column,
-                `${link.url}: ${target.path} does not exist; fix the path (relative to this page) or create the file`,
-              ),
-            );
-          }
-          break;
-        case 'outside':
+    const isIndex = page.path === INDEX_PAGE;
+    const packed = page.links;
+    const reach = (target: string) => {
+      if (isIndex) scan.listed.add(target);
+      else if (target !== page.path) scan.inbound.add(target);
+    };
+    forEachLink(packed, (target, anchor, at) => {
+      if (target === '') {
+        if (anchor && !hasAnchor(page, anchor)) {
+          const l = linkAt(packed, at);
+          out.push(
+            finding(
+              'broken-anchor',
+              file,
+              l.line,
+              l.column,
+              `#${anchor} is not a heading on this page; link to an existing heading (${headingHint(page.headings)}) or add it`,
+            ),
+          );
+        }
+        return;
+      }
+      const hit = resolveTarget(model, target);
+      if (hit === null) {
+        const l = linkAt(packed, at);
+        out.push(
+          finding(
+            'broken-link',
+            file,
+            l.line,
+            l.column,
+            `${l.url} points outside the repository; link to a file inside it or use a full URL`,
+          ),
+        );
+      } else if (typeof hit === 'string') {
+        if (model.exists(hit)) return;
+        const l = linkAt(packed, at);
+        if (isIndex && hit.endsWith('.md'))
+          scan.indexMissing.push(
+            finding(
+              'index-drift',
+              file,
+              l.line,
+              l.column,
+              `index.md lists ${hit}, which does not exist; run \`jidoka wiki lint --fix\` to regenerate index.md`,
+            ),
+          );
+        else
           out.push(
             finding(
               'broken-link',
               file,
-              link.line,
-              link.column,
-              `${link.url} points outside the repository; link to a file inside it or use a full URL`,
+              l.line,
+              l.column,
+              `${l.url}: ${hit} does not exist; fix the path (relative to this page) or create the file`,
             ),
           );
-          break;
-        case 'external':
-          break;
+      } else {
+        reach(hit.path);
+        if (anchor && !hasAnchor(hit, anchor)) {
+          const l = linkAt(packed, at);
+          out.push(
+            finding(
+              'broken-anchor',
+              file,
+              l.line,
+              l.column,
+              `${l.url}: ${repoPath(model, hit.path)} has no heading #${anchor}; use one of its headings (${headingHint(hit.headings)})`,
+            ),
+          );
+        }
       }
     });
     for (const wl of page.wikilinks) {
@@ -95,7 +122,10 @@ export function linkRules(
             `[[${wl.target}]] matches no page (by path, file name or title); fix the name or write the page`,
           ),
         );
-      } else if (anchor && !hasAnchor(target, slugify(anchor.split('|')[0]!.trim()))) {
+        continue;
+      }
+      reach(target.path);
+      if (anchor && !hasAnchor(target, slugify(anchor.split('|')[0]!.trim())))
         out.push(
           finding(
             'broken-anchor',
@@ -105,10 +135,13 @@ export function linkRules(
             `[[${wl.target}]]: ${repoPath(model, target.path)} has no heading "${anchor}"; use one of its headings (${headingHint(target.headings)})`,
           ),
         );
-      }
     }
   }
-  return out;
+  return scan;
+}
+
+export function linkRules(model: WikiModel, scan: LinkScan = scanLinks(model)): LintFinding[] {
+  return scan.findings;
 }
 
 function headingHint(headings: { slug: string }[]): string {

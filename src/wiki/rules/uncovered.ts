@@ -21,7 +21,7 @@ export function uncoveredSources(
 ): UncoveredSource[] {
   if (!globs.length) return [];
   const candidate = picomatch([...globs], { dot: true });
-  const covered = sourcesMatcher([...model.pages.values()].flatMap(pageSources));
+  const covered = sourcesMatcher([...new Set([...model.pages.values()].flatMap(pageSources))].sort());
   const wikiPrefix = model.wikiRel ? `${model.wikiRel}/` : '';
   const all = files.filter((f) => candidate(f) && !(wikiPrefix && f.startsWith(wikiPrefix)));
   // A folder is "fully uncovered" when every candidate file under it is.
