@@ -174,8 +174,16 @@ describe('runProcess', () => {
       signal: ac.signal,
       killGraceMs: 500,
     });
-    setTimeout(() => ac.abort('no progress for 10m'), 300);
+    // Abort once the agent is visibly working (a fixed delay races node's start-up on a loaded machine).
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (h.lastActivityAt() > started) {
+        clearInterval(poll);
+        ac.abort('no progress for 10m');
+      }
+    }, 20);
     const r = await h.result;
+    clearInterval(poll);
     expect(r.aborted).toBe(true);
     expect(r.timedOut).toBe(false);
     expect(r.abortReason).toBe('no progress for 10m');
@@ -198,6 +206,8 @@ describe('runProcess', () => {
     const r = await runProcess({
       ...base(dir),
       ...fake(dir, [{ flood: 5_000_000 }, { stdout: 'THE END' }]),
+      // 5 MB through a pipe can take seconds on a loaded machine; the cap, not the clock, is under test.
+      timeoutMs: 60_000,
       maxOutputBytes: 100_000,
       logFile: log,
     });
