@@ -47,6 +47,8 @@ export interface AttemptContext {
   checkpoint(step: Step): void;
   /** Extra text for the maker, e.g. the goal-checker's evidence on a goal-fix attempt. */
   extraReasons?: string[];
+  /** The budget breaker, given what this attempt spent so far: a finding refuses the next dispatch. */
+  overBudget?: (spent: { costUsd: number; tokens: number }) => Finding | undefined;
 }
 
 export type AttemptOutcome =
@@ -162,6 +164,10 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
       ...spend,
     };
   }
+
+  // The maker's reported spend can reach the budget: then the checker is not dispatched.
+  const over = ctx.overBudget?.(spend);
+  if (over) return abnormal(ctx, spend, [over], checks, changes);
 
   ctx.checkpoint('checker');
   const checker = await runChecker(ctx, checks, changes, bound(patch, ctx.config.limits.maxOutputBytes));

@@ -163,6 +163,24 @@ async function execute(
 
   if (retryStop) return await stop([retryStop]);
 
+  /**
+   * The budgets against the plan's spend plus `extra` (spent by the running
+   * attempt). Today's spend is the finished runs in the ledger plus this run's
+   * own, which the ledger has not seen yet.
+   */
+  const spendAtStart = state.spend.usd;
+  function overBudget(extra = { costUsd: 0, tokens: 0 }): Finding | undefined {
+    const planUsd = state.spend.usd + extra.costUsd;
+    return budget(
+      {
+        planUsd,
+        dayUsd: spentToday(root) + planUsd - spendAtStart,
+        planTokens: state.spend.tokens + extra.tokens,
+      },
+      config.limits,
+    );
+  }
+
   // Only a resumed run can find its chunk already committed (a crash between commit and checkpoint).
   let resuming = resumedFrom !== undefined;
   for (;;) {
@@ -201,10 +219,7 @@ async function execute(
         if (state.attempt > config.limits.maxAttempts) {
           return await failPlan(`chunk ${chunk.number} failed ${config.limits.maxAttempts} attempt(s)`);
         }
-        const over = budget(
-          { planUsd: state.spend.usd, dayUsd: spentToday(root), planTokens: state.spend.tokens },
-          config.limits,
-        );
+        const over = overBudget();
         if (over) return await stop([over]);
         const integrity = await headMoved(wt.path, state, sinceCommit);
         if (integrity) return await stop([integrity]);
@@ -227,6 +242,7 @@ async function execute(
           signal: opts.signal,
           watcher,
           mainBranch: main,
+          overBudget,
           checkpoint: (step: Step) => {
             state.step = step;
             writePlanState(root, state);
@@ -281,6 +297,8 @@ async function execute(
       fsck: true,
     });
     if (sound) return await stop([sound]);
+    const spent = overBudget();
+    if (spent) return await stop([spent]);
     const goal = await checkGoal(opts, plan, state, run, wt.path, approvedGoalChecks);
     if (opts.signal?.aborted)
       return finish(
