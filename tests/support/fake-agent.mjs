@@ -21,6 +21,8 @@
 //   { "sleep": ms }                               wait, silently
 //   { "hang": true }                              never exit, never print
 //   { "hangPrinting": ms }                        never exit, print every ms
+//   { "printFor": ms, "every": ms }               print a line every `every` ms for `printFor` ms (slow, talkative)
+//   { "touchFor": ms, "every": ms, "path": p }    rewrite file p every `every` ms for `touchFor` ms, silently
 //   { "spawnChild": true }                        start a child that outlives this process
 //   { "flood": bytes }                            print that many bytes to stdout
 //   { "exit": code }                              exit now with code
@@ -92,6 +94,18 @@ for (const a of step) {
     for (;;) {
       process.stdout.write('working...\n');
       await sleep(a.hangPrinting);
+    }
+  } else if ('printFor' in a) {
+    for (const end = Date.now() + a.printFor; Date.now() < end; ) {
+      process.stdout.write('still working...\n');
+      await sleep(a.every ?? 500);
+    }
+  } else if ('touchFor' in a) {
+    const p = resolve(fill(a.path));
+    mkdirSync(dirname(p), { recursive: true });
+    for (let i = 0, end = Date.now() + a.touchFor; Date.now() < end; i++) {
+      writeFileSync(p, `step ${i}\n`);
+      await sleep(a.every ?? 500);
     }
   } else if ('spawnChild' in a) {
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
