@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -6,13 +6,15 @@ import type { Logger } from 'pino';
 import { readLine } from '../andon/line.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { formatDuration } from '../core/duration.js';
 import { describeError } from '../core/errors.js';
-import { acquireLock } from '../core/lock.js';
+import { acquireLock, isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
 import { executePlan } from '../loops/execute.js';
 import { readPlanState } from '../loops/plan-state.js';
-import { listPlans } from '../plans/store.js';
+import { isApprovedContent } from '../plans/approval.js';
+import { approvalHash, listPlans } from '../plans/store.js';
 
 /**
  * The daemon: one per repository (a pid lock with stale-lock recovery). It
@@ -23,14 +25,18 @@ import { listPlans } from '../plans/store.js';
  * kills the agent's process group; the checkpoint lets the next start resume.
  */
 export interface DaemonHooks {
-  /** Scheduled and after-merge loops, wired by the CLI so the daemon does not import every loop. */
-  audit?: (root: string, config: Config) => Promise<void>;
-  docs?: (root: string, config: Config) => Promise<void>;
+  /**
+   * Scheduled and after-merge loops, wired by the CLI so the daemon does not
+   * import every loop. `signal` aborts when the grace period of a shutdown runs out.
+   */
+  audit?: (root: string, config: Config, signal: AbortSignal) => Promise<void>;
+  docs?: (root: string, config: Config, signal: AbortSignal) => Promise<void>;
 }
 
 export interface Daemon {
   /** Resolves when the daemon has stopped. */
   done: Promise<void>;
+  /** Take no new work; the running step gets the grace period. A second call kills it at once. */
   stop(reason: string): void;
   /** Re-read jidoka.yaml; a bad file is reported and the running config kept. */
   reload(): void;
@@ -38,15 +44,31 @@ export interface Daemon {
   poke(): void;
 }
 
+type Hook = NonNullable<DaemonHooks['audit']>;
+
 export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {}): Daemon {
   const paths = jidokaPaths(root);
+  const previous = existsSync(paths.lock) ? readLock(paths.lock) : undefined;
   const release = acquireLock(paths.lock, 'the jidoka daemon for this repository');
-  let config = loadConfig(root, { required: true }).config;
+  let config: Config;
+  try {
+    config = loadConfig(root, { required: true }).config;
+  } catch (err) {
+    release();
+    throw err;
+  }
+  if (previous && isStale(previous))
+    logger.warn(
+      `daemon: took over the stale lock ${paths.lock} left by pid ${previous.pid} (started ${previous.startedAt}); that process is gone`,
+    );
   let stopping = false;
   let busy: Promise<void> | undefined;
-  let pending = false;
   const abort = new AbortController();
   let tasks: ScheduledTask[] = [];
+  /** Plans whose start threw: not retried by the rescan after each item (no hot loop), only after a file event. */
+  const refused = new Set<string>();
+  /** Plan contents already reported as approved without a human's approval (said once each). */
+  const unapproved = new Set<string>();
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => {
     resolveDone = r;
@@ -55,17 +77,14 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   const schedule = () => {
     for (const t of tasks) t.stop();
     tasks = [];
-    const add = (
-      name: string,
-      expr: string,
-      fn: ((root: string, config: Config) => Promise<void>) | undefined,
-    ) => {
+    const add = (name: string, expr: string, fn: Hook | undefined) => {
       if (!expr || !fn) return;
       tasks.push(
-        cron.schedule(expr, () => enqueue(`${name} (schedule ${expr})`, () => fn(root, config)), {
-          timezone: config.schedule.timezone,
-          name: `jidoka-${name}`,
-        }),
+        cron.schedule(
+          expr,
+          () => enqueue(`${name} (schedule ${expr})`, () => fn(root, config, abort.signal)),
+          { timezone: config.schedule.timezone, name: `jidoka-${name}` },
+        ),
       );
     };
     add('audit', config.schedule.audit, hooks.audit);
@@ -76,19 +95,15 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   const queue: { name: string; fn: () => Promise<void> }[] = [];
   const enqueue = (name: string, fn: () => Promise<void>) => {
     if (stopping) return;
+    // A schedule that fires while its previous run still waits in the queue adds nothing.
+    if (queue.some((q) => q.name === name)) return;
     queue.push({ name, fn });
     pump();
   };
   const pump = () => {
     if (busy || stopping) return;
     const next = queue.shift();
-    if (!next) {
-      if (pending) {
-        pending = false;
-        scanPlans();
-      }
-      return;
-    }
+    if (!next) return;
     busy = (async () => {
       logger.info(`daemon: ${next.name}`);
       try {
@@ -98,69 +113,107 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
       }
     })().finally(() => {
       busy = undefined;
-      pump();
+      // A finished item may have made room for the next plan (or changed none): look again.
+      if (queue.length) pump();
+      else scanPlans();
     });
   };
 
   const scanPlans = () => {
-    if (stopping) return;
-    if (busy) {
-      pending = true;
-      return;
-    }
-    if (readLine(root).state === 'stopped') {
-      logger.info('daemon: the line is stopped; no plan starts until `jidoka andon resolve`');
-      return;
-    }
-    for (const e of listPlans(root, config.limits.maxChunksPerPlan)) {
-      const status = e.plan?.status;
-      const state = readPlanState(root, e.id);
-      const resumable = status === 'active' && state?.status === 'running';
-      if (status === 'approved' || resumable) {
-        enqueue(`${resumable ? 'resume' : 'run'} plan ${e.id}`, async () => {
-          const outcome = await executePlan({
-            root,
-            config,
-            planId: e.id,
-            logger,
-            signal: abort.signal,
-            draining: () => stopping,
-          });
-          logger.info(`daemon: plan ${e.id}: ${outcome.message}`);
-        });
-        return; // one at a time; the next scan picks up the rest
+    if (stopping || busy) return; // the scan after the running item sees what changed meanwhile
+    try {
+      if (readLine(root).state === 'stopped') {
+        logger.info('daemon: the line is stopped; no plan starts until `jidoka andon resolve`');
+        return;
       }
+      for (const e of listPlans(root, config.limits.maxChunksPerPlan)) {
+        const status = e.plan?.status;
+        if (status !== 'approved' && status !== 'active') continue;
+        const state = readPlanState(root, e.id);
+        const resumable = status === 'active' && state?.status === 'running';
+        if (status === 'active' && !resumable) continue;
+        if (refused.has(e.id)) continue;
+        if (status === 'approved' && !isApprovedContent(root, e.id, e.file)) {
+          // Its goal checks would never run (they are agent-written commands), so it could not finish.
+          const key = `${e.id}:${approvalHash(e.file)}`;
+          if (!unapproved.has(key)) {
+            unapproved.add(key);
+            logger.warn(
+              `daemon: plan ${e.id} says status: approved, but no human approved this content (no matching record in .jidoka/state/approvals.json); not starting it. Set status: proposed, then \`jidoka plan approve ${e.id}\``,
+            );
+          }
+          continue;
+        }
+        const held = readLock(join(paths.plansState, `${e.id}.lock`));
+        if (held && !isStale(held)) {
+          logger.debug(`daemon: plan ${e.id} is being run by pid ${held.pid}; leaving it`);
+          continue;
+        }
+        enqueue(`${resumable ? 'resume' : 'run'} plan ${e.id}`, async () => {
+          try {
+            const outcome = await executePlan({
+              root,
+              config,
+              planId: e.id,
+              logger,
+              signal: abort.signal,
+              draining: () => stopping,
+            });
+            logger.info(`daemon: plan ${e.id}: ${outcome.message}`);
+          } catch (err) {
+            refused.add(e.id);
+            throw err;
+          }
+        });
+        return; // one at a time; the scan after it picks up the rest
+      }
+    } catch (err) {
+      logger.error(`daemon: could not look for plans: ${describeError(err)}`);
     }
+  };
+
+  /** Something on disk changed: plans refused before get another chance. */
+  const changed = () => {
+    refused.clear();
+    scanPlans();
   };
 
   let lastMain: string | undefined;
   const checkMain = async () => {
     const git = gitAt(root);
     const sha = await revParse(git, await mainBranch(git, config.git.mainBranch));
-    if (lastMain && sha && sha !== lastMain && hooks.docs)
-      enqueue('docs sync (main moved)', () => hooks.docs!(root, config));
+    if (lastMain && sha && sha !== lastMain && hooks.docs) {
+      const docs = hooks.docs;
+      enqueue('docs sync (main moved)', () => docs(root, config, abort.signal));
+    }
     lastMain = sha;
   };
 
+  // The line file's folder must exist for chokidar to see the file appear (andon pull).
+  mkdirSync(paths.state, { recursive: true });
   const watchPaths = [
     join(root, 'plans'),
     join(root, 'jidoka.yaml'),
+    paths.line,
+    join(paths.state, 'approvals.json'),
     join(root, '.git', 'refs', 'heads'),
     join(root, '.git', 'packed-refs'),
-  ].filter((p) => existsSync(p));
+  ];
   const watcher: FSWatcher = chokidar.watch(watchPaths, {
     ignoreInitial: true,
     awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 },
     ignored: (p: string) => p.includes('node_modules') || /\.(lock|tmp)$/.test(p),
   });
   watcher.on('all', (_event, path) => {
-    if (path.endsWith('jidoka.yaml')) reload();
-    else if (path.includes(`${join('.git', 'refs')}`) || path.endsWith('packed-refs'))
+    if (path === join(root, 'jidoka.yaml')) reload();
+    else if (path.includes(join('.git', 'refs')) || path.endsWith('packed-refs'))
       void checkMain().catch(() => {});
-    else scanPlans();
+    else changed();
   });
+  watcher.on('error', (err) => logger.warn(`daemon: file watcher: ${describeError(err)}`));
 
   const reload = () => {
+    if (stopping) return;
     try {
       config = loadConfig(root, { required: true }).config;
       schedule();
@@ -173,14 +226,20 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   };
 
   const stop = (reason: string) => {
-    if (stopping) return;
+    if (stopping) {
+      if (!abort.signal.aborted) {
+        logger.warn(`daemon: ${reason} again; killing the running step now (it resumes on the next start)`);
+        abort.abort(new Error(reason));
+      }
+      return;
+    }
     stopping = true;
     logger.info(`daemon: ${reason}; taking no new work`);
     for (const t of tasks) t.stop();
     queue.length = 0;
     const grace = setTimeout(() => {
       logger.warn(
-        `daemon: the running step did not finish within ${config.daemon.gracePeriod} ms; killing it (it resumes on the next start)`,
+        `daemon: the running step did not finish within ${formatDuration(config.daemon.gracePeriod)}; killing it (it resumes on the next start)`,
       );
       abort.abort(new Error(reason));
     }, config.daemon.gracePeriod);
@@ -197,6 +256,12 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   schedule();
   void checkMain().catch(() => {});
   scanPlans();
-  logger.info(`daemon: watching ${root} (line ${readLine(root).state})`);
-  return { done, stop, reload, poke: scanPlans };
+  let line: string;
+  try {
+    line = readLine(root).state;
+  } catch (err) {
+    line = `unreadable: ${describeError(err)}`;
+  }
+  logger.info(`daemon: watching ${root} (line ${line})`);
+  return { done, stop, reload, poke: changed };
 }

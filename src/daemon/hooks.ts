@@ -15,10 +15,16 @@ import type { DaemonHooks } from './daemon.js';
  */
 export function loopHooks(logger: Logger): DaemonHooks {
   return {
-    audit: async (root, config) => {
+    audit: async (root, config, signal) => {
       if (!config.agents.auditor) return logger.info('audit: no auditor configured; skipped');
       if (readLine(root).state === 'stopped') return logger.info('audit: the line is stopped; skipped');
-      const outcome = await runAudit({ root, config, logger, wikiFindings: await wikiSignals(root, config) });
+      const outcome = await runAudit({
+        root,
+        config,
+        logger,
+        signal,
+        wikiFindings: await wikiSignals(root, config),
+      });
       logger.info(
         `audit: proposed ${outcome.proposed.length}, invalid ${outcome.invalid.length}${outcome.agentFailure ? `; the auditor failed: ${outcome.agentFailure}` : ''}`,
       );

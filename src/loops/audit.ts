@@ -38,6 +38,8 @@ export async function runAudit(opts: {
   config: Config;
   logger: Logger;
   dryRun?: boolean;
+  /** Kills the auditor (its process group): the daemon's shutdown ran out of grace. */
+  signal?: AbortSignal;
   wikiFindings?: AuditSignals['wiki'];
 }): Promise<AuditOutcome> {
   const { root, config } = opts;
@@ -75,6 +77,7 @@ export async function runAudit(opts: {
     extraEnv: { JIDOKA_PLANS_DIR: staging },
     timeoutMs: agent.timeout ?? config.limits.agentTimeout,
     maxOutputBytes: config.limits.maxOutputBytes,
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (result.failure) outcome.agentFailure = result.failure;
   intakePlans(root, config, staging, outcome);

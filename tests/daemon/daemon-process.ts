@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI } from '../support/repo.js';
+
+/**
+ * `jidoka daemon` as a real process in a test repository: its JSON log lines
+ * (stderr) collected as they arrive, its exit awaited, conditions polled.
+ */
+export interface DaemonProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Every log message so far (pino's `msg`), in order. */
+  messages(): string[];
+  /** The raw stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  exited: Promise<number | string>;
+  /** Wait until a log message matches; returns it. */
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+export function spawnDaemon(root: string, env: Record<string, string> = {}): DaemonProcess {
+  const child = spawn(process.execPath, [CLI, 'daemon'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, JIDOKA_LOG_LEVEL: 'info', ...env },
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  child.stdout!.resume();
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  const messages = () =>
+    err
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => {
+        try {
+          return String((JSON.parse(l) as { msg?: unknown }).msg ?? '');
+        } catch {
+          return '';
+        }
+      });
+  const proc: DaemonProcess = {
+    child,
+    pid: child.pid!,
+    messages,
+    stderr: () => err,
+    exited,
+    waitForLog: async (re, timeoutMs = 60_000) => {
+      let found: string | undefined;
+      await waitFor(
+        () => {
+          found = messages().find((m) => re.test(m));
+          return found !== undefined || child.exitCode !== null;
+        },
+        timeoutMs,
+        `a daemon log line matching ${re}`,
+        () => err,
+      );
+      if (found === undefined) throw new Error(`the daemon exited before logging ${re}:\n${err}`);
+      return found;
+    },
+  };
+  return proc;
+}
+
+/** Poll `cond` every 100 ms until it holds; fail with what was awaited (and `context`) after `timeoutMs`. */
+export async function waitFor(
+  cond: () => boolean,
+  timeoutMs: number,
+  what: string,
+  context: () => string = () => '',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${context()}`);
+    await sleep(100);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The fake agent's call counts per role (kept next to its script). */
+export function agentCalls(scriptFile: string): Record<string, number> {
+  const f = `${scriptFile}.calls.json`;
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, number>) : {};
+}
+
+export function planStatus(root: string, id: string): string | undefined {
+  const f = join(root, 'plans', `${id}.md`);
+  if (!existsSync(f)) return undefined;
+  return /^status:\s*(\S+)/m.exec(readFileSync(f, 'utf8'))?.[1];
+}
+
+export function planState(root: string, id: string): Record<string, unknown> | undefined {
+  const f = join(root, '.jidoka/state/plans', `${id}.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) : undefined;
+}
+
+/** A one-chunk plan writing src/<name>.js; `status` as given. */
+export function oneChunkPlan(id: string, status: string, name = 'a'): string {
+  return `---
+id: ${id}
+title: Add module ${name}
+status: ${status}
+risk: low
+skill: tdd
+scope:
+  - src/**
+goal:
+  statement: src/${name}.js exists and exports its name
+  checks:
+    - node -e "require('./src/${name}.js')"
+created: 2026-11-21
+---
+## Context
+
+A one-chunk plan for the daemon tests.
+
+## Chunk 1: Module ${name}
+
+Create src/${name}.js exporting "${name}".
+`;
+}
+
+/** Stop a daemon still running at the end of a test, so no process outlives the suite. */
+export async function killDaemon(d: DaemonProcess | undefined): Promise<void> {
+  if (!d || d.child.exitCode !== null || d.child.signalCode !== null) return;
+  d.child.kill('SIGKILL');
+  await d.exited;
+}
