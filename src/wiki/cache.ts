@@ -101,7 +101,7 @@ function isEntry(path: string, e: unknown): e is CacheEntry {
     p.hash === x.hash &&
     !!p.frontmatter &&
     typeof p.frontmatter === 'object' &&
-    Array.isArray(p.headings) &&
+    typeof p.headings === 'string' &&
     typeof p.links === 'string' &&
     Array.isArray(p.wikilinks) &&
     Array.isArray(p.placeholders) &&

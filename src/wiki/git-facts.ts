@@ -34,14 +34,29 @@ async function git(cwd: string, args: string[], input?: string): Promise<string>
   return r.stdout;
 }
 
+export interface GitPrefetch {
+  head: Promise<string | undefined>;
+  listing: Promise<string>;
+}
+
+/** Start the git calls that do not depend on the pages, so they run while the pages load. */
+export function prefetchGit(root: string): GitPrefetch {
+  const head = git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
+    (out) => out.trim() || undefined,
+    () => undefined,
+  );
+  const listing = git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  listing.catch(() => {});
+  return { head, listing };
+}
+
 /** undefined when `root` is not a git repository with at least one commit. */
-export async function gatherGitFacts(root: string, pages: Iterable<PageInfo>): Promise<GitFacts | undefined> {
-  let head: string;
-  try {
-    head = (await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
-  } catch {
-    return undefined;
-  }
+export async function gatherGitFacts(
+  root: string,
+  pages: Iterable<PageInfo>,
+  prefetch: GitPrefetch = prefetchGit(root),
+): Promise<GitFacts | undefined> {
+  const head = await prefetch.head;
   if (!head) return undefined;
 
   const wanted = new Set<string>();
@@ -79,8 +94,7 @@ export async function gatherGitFacts(root: string, pages: Iterable<PageInfo>): P
     }),
   );
 
-  const listing = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
-  const files = [...new Set(listing.split('\0').filter(Boolean))];
+  const files = [...new Set((await prefetch.listing).split('\0').filter(Boolean))];
   return { head, resolved, after, files };
 }
 

@@ -3,7 +3,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { usageError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
-import { type GitFacts, gatherGitFacts } from './git-facts.js';
+import { type GitFacts, gatherGitFacts, prefetchGit } from './git-facts.js';
 import { regenerateIndex } from './index-file.js';
 import type { WikiModel } from './model.js';
 import { type LoadStats, loadPages } from './pages.js';
@@ -108,12 +108,13 @@ export async function analyzeWiki(
   wikiDir: string,
   opts: { useCache?: boolean; workers?: number } = {},
 ): Promise<{ model: WikiModel; facts: GitFacts | undefined; stats: LoadStats }> {
+  const prefetch = prefetchGit(root);
   const { pages, stats } = await loadPages(wikiDir, {
     cacheDir: (opts.useCache ?? true) ? jidokaPaths(root).cache : undefined,
     workers: opts.workers,
   });
   const model = buildModel(root, toPosix(relative(root, wikiDir)), pages);
-  const facts = await gatherGitFacts(root, pages.values());
+  const facts = await gatherGitFacts(root, pages.values(), prefetch);
   return { model, facts, stats };
 }
 

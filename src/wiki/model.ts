@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
+import { hasSlug, unpackHeadings } from './packed.js';
 import type { PageInfo } from './types.js';
 
 /**
@@ -45,7 +46,7 @@ export function pageType(page: PageInfo): string | undefined {
 export function pageTitle(page: PageInfo): string {
   const t = page.frontmatter.data.title;
   if (typeof t === 'string' && t.trim()) return t.trim();
-  const h1 = page.headings.find((h) => h.depth === 1);
+  const h1 = unpackHeadings(page.headings).find((h) => h.depth === 1);
   if (h1?.text) return h1.text;
   const id = page.frontmatter.data.id;
   if (typeof id === 'string' && id) return id;
@@ -112,8 +113,7 @@ export function resolveTarget(model: WikiModel, target: string): PageInfo | stri
 
 /** Does `anchor` name a heading of `page`? GitHub compares lowercase slugs. */
 export function hasAnchor(page: PageInfo, anchor: string): boolean {
-  const want = anchor.toLowerCase();
-  return page.headings.some((h) => h.slug === want);
+  return hasSlug(page.headings, anchor.toLowerCase());
 }
 
 /**

@@ -1,13 +1,13 @@
-import type { PageLink } from './types.js';
+import type { PageHeading, PageLink } from './types.js';
 
 /**
- * A page's links, packed into one string: one line per link,
+ * A page's links and headings, each packed into one string. Links: one line per link,
  * `line \t column \t target \t anchor \t url \n`. Why a string: a 10,000-page
  * wiki has some 200,000 links, and the incremental lint must load them all
  * from the cache in well under a second. As objects they cost most of that
  * in JSON parsing and garbage collection; as one string per page they load
  * at memory speed, and the rules read targets in place, decoding a whole
- * link only when it is reported.
+ * link only when it is reported. Headings likewise (see packHeadings).
  */
 export function packLink(link: PageLink): string {
   const clean = (s: string) => s.replace(/[\t\n\r]/g, ' ');
@@ -44,5 +44,29 @@ export function linkAt(packed: string, at: number): PageLink {
 export function unpackLinks(packed: string): PageLink[] {
   const out: PageLink[] = [];
   forEachLink(packed, (_t, _a, at) => out.push(linkAt(packed, at)));
+  return out;
+}
+
+/**
+ * Headings packed as `\n` + one line each: `slug \t depth \t line \t text \n`.
+ * Starting with the slug makes "does this page have heading #x" one indexOf.
+ */
+export function packHeadings(headings: PageHeading[]): string {
+  let out = '\n';
+  for (const h of headings) out += `${h.slug}\t${h.depth}\t${h.line}\t${h.text.replace(/[\t\n\r]/g, ' ')}\n`;
+  return out;
+}
+
+export function hasSlug(packed: string, slug: string): boolean {
+  return slug !== '' && !/[\t\n]/.test(slug) && packed.includes(`\n${slug}\t`);
+}
+
+export function unpackHeadings(packed: string): PageHeading[] {
+  const out: PageHeading[] = [];
+  for (const rec of packed.split('\n')) {
+    if (!rec) continue;
+    const [slug, depth, line, text] = rec.split('\t');
+    out.push({ slug: slug!, depth: Number(depth), line: Number(line), text: text ?? '' });
+  }
   return out;
 }

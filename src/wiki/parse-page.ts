@@ -6,7 +6,7 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { parseFrontmatter } from '../core/frontmatter.js';
 import { contentHash } from './hash.js';
-import { packLink } from './packed-links.js';
+import { packHeadings, packLink } from './packed.js';
 import { uniqueSlugger } from './slug.js';
 import type { PageHeading, PageInfo, PagePlaceholder, PageWikilink } from './types.js';
 
@@ -83,7 +83,7 @@ export function parsePage(path: string, text: string, hash = contentHash(text)):
     path,
     hash,
     frontmatter: { present: fm.present, data: fm.data, errors: fm.errors, keyLines },
-    headings,
+    headings: packHeadings(headings),
     links,
     wikilinks,
     placeholders,

@@ -8,7 +8,7 @@ import type { YamlProblem } from '../core/yaml.js';
 export type Severity = 'error' | 'warning';
 
 /** Bump when PageInfo's shape or what parse-page.ts extracts changes: older cache entries are then ignored. */
-export const PARSER_VERSION = 3;
+export const PARSER_VERSION = 4;
 
 /** One lint finding. `file` is repo-relative (posix); line and column are 1-based. */
 export interface LintFinding {
@@ -86,8 +86,9 @@ export interface PageInfo {
     /** Line of each top-level key, and of `facts.<key>` entries. */
     keyLines: Record<string, number>;
   };
-  headings: PageHeading[];
-  /** Relative links, packed (see packed-links.ts). */
+  /** Headings, packed (see packed.ts). */
+  headings: string;
+  /** Relative links, packed (see packed.ts). */
   links: string;
   wikilinks: PageWikilink[];
   placeholders: PagePlaceholder[];

@@ -6,7 +6,7 @@ import {
   type WikiModel,
   wikilinkResolver,
 } from '../model.js';
-import { forEachLink, linkAt } from '../packed-links.js';
+import { forEachLink, linkAt, unpackHeadings } from '../packed.js';
 import { slugify } from '../slug.js';
 import type { LintFinding } from '../types.js';
 import { finding } from './finding.js';
@@ -144,7 +144,8 @@ export function linkRules(model: WikiModel, scan: LinkScan = scanLinks(model)): 
   return scan.findings;
 }
 
-function headingHint(headings: { slug: string }[]): string {
+function headingHint(packed: string): string {
+  const headings = unpackHeadings(packed);
   if (!headings.length) return 'it has no headings';
   const shown = headings.slice(0, 5).map((h) => `#${h.slug}`);
   return headings.length > 5 ? `${shown.join(', ')}, …` : shown.join(', ');

@@ -1,4 +1,5 @@
 import { LOG_PAGE, repoPath, type WikiModel } from '../model.js';
+import { unpackHeadings } from '../packed.js';
 import type { LintFinding } from '../types.js';
 import { finding } from './finding.js';
 
@@ -16,7 +17,7 @@ export function logFormatRules(model: WikiModel): LintFinding[] {
   const out: LintFinding[] = [];
   const file = repoPath(model, LOG_PAGE);
   let last = '';
-  for (const h of log.headings) {
+  for (const h of unpackHeadings(log.headings)) {
     if (h.depth !== 2) continue;
     const m = LOG_HEADING.exec(h.text);
     if (!m) {
