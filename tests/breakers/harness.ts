@@ -101,7 +101,12 @@ export function status(root: string): {
   };
   spend: { plans: { plan: string; usd: number; tokens: number }[] };
 } {
-  return JSON.parse(runCli(root, ['status', '--json']).stdout);
+  const r = runCli(root, ['status', '--json']);
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`jidoka status --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
 }
 
 export function frontmatterOf(file: string): Record<string, unknown> {

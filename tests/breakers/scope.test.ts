@@ -115,7 +115,7 @@ describe('breaker: scope fence (end to end)', () => {
     const seen = JSON.parse(readFileSync(join(l.root, '.jidoka', 'status-seen.json'), 'utf8'));
     expect(seen.andon.line.state).toBe('running');
     expect(readFileSync(join(l.root, '.jidoka', 'prompt-seen.md'), 'utf8')).toContain(standard);
-  });
+  }, 90_000);
 
   it('does not trip on a maker that stays inside the scope (source and tests)', () => {
     const l = line({
