@@ -14,7 +14,7 @@ export function registerDaemon(program: Command): void {
         const daemon = startDaemon(ctx.root(), ctx.logger, loopHooks(ctx.logger));
         process.on('SIGTERM', () => daemon.stop('SIGTERM'));
         process.on('SIGINT', () => daemon.stop('SIGINT'));
-        process.on('SIGHUP', () => daemon.reload());
+        process.on('SIGHUP', () => daemon.reload('SIGHUP'));
         await daemon.done;
         return 0;
       }),

@@ -38,8 +38,8 @@ export interface Daemon {
   done: Promise<void>;
   /** Take no new work; the running step gets the grace period. A second call kills it at once. */
   stop(reason: string): void;
-  /** Re-read jidoka.yaml; a bad file is reported and the running config kept. */
-  reload(): void;
+  /** Re-read jidoka.yaml (`why`: what asked, for the log); a bad file is reported and the running config kept. */
+  reload(why: string): void;
   /** Look for runnable plans now. */
   poke(): void;
 }
@@ -205,22 +205,23 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
     ignored: (p: string) => p.includes('node_modules') || /\.(lock|tmp)$/.test(p),
   });
   watcher.on('all', (_event, path) => {
-    if (path === join(root, 'jidoka.yaml')) reload();
+    if (path === join(root, 'jidoka.yaml')) reload('jidoka.yaml changed');
     else if (path.includes(join('.git', 'refs')) || path.endsWith('packed-refs'))
       void checkMain().catch(() => {});
     else changed();
   });
   watcher.on('error', (err) => logger.warn(`daemon: file watcher: ${describeError(err)}`));
 
-  const reload = () => {
+  /** The plan running now keeps the config it started with; the next item gets the new one. */
+  const reload = (why: string) => {
     if (stopping) return;
     try {
       config = loadConfig(root, { required: true }).config;
       schedule();
-      logger.info('daemon: configuration reloaded');
+      logger.info(`daemon: configuration reloaded (${why})`);
     } catch (err) {
       logger.error(
-        `daemon: jidoka.yaml not reloaded, keeping the running configuration: ${describeError(err)}`,
+        `daemon: jidoka.yaml not reloaded (${why}), keeping the running configuration: ${describeError(err)}`,
       );
     }
   };
@@ -256,12 +257,19 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   schedule();
   void checkMain().catch(() => {});
   scanPlans();
-  let line: string;
-  try {
-    line = readLine(root).state;
-  } catch (err) {
-    line = `unreadable: ${describeError(err)}`;
-  }
-  logger.info(`daemon: watching ${root} (line ${line})`);
+  // Changes made before the watcher was ready are not reported: look once more, then say so.
+  let ready = false;
+  watcher.on('ready', () => {
+    if (ready || stopping) return;
+    ready = true;
+    scanPlans();
+    let line: string;
+    try {
+      line = readLine(root).state;
+    } catch (err) {
+      line = `unreadable: ${describeError(err)}`;
+    }
+    logger.info(`daemon: watching ${root} (line ${line})`);
+  });
   return { done, stop, reload, poke: changed };
 }

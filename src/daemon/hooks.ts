@@ -49,8 +49,11 @@ export async function docsAfterMerge(
     logger.info('docs: the line is stopped; skipped');
     return undefined;
   }
-  if (!existsSync(jidokaPaths(root).wikiDir))
-    return 'no wiki/ folder (run `jidoka init`); the documentation loop was skipped';
+  if (!existsSync(jidokaPaths(root).wikiDir)) {
+    const skipped = 'no wiki/ folder (run `jidoka init`); the documentation loop was skipped';
+    logger.info(`docs: ${skipped}`);
+    return skipped;
+  }
   const result = await syncDocs({ root, config, say: (line) => logger.info(`docs: ${line}`) });
   logger.info(`docs: ${result.message}`);
   return result.message;
