@@ -2,18 +2,20 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import { runAgent } from '../agents/run-agent.js';
-import { isTestFile } from '../andon/guards.js';
 import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { JidokaError } from '../core/errors.js';
 import { setFrontmatterField } from '../core/frontmatter.js';
 import { appendLedger } from '../core/ledger.js';
 import { jidokaPaths } from '../core/paths.js';
+import { gitAt } from '../git/repo.js';
 import { recordApproval } from '../plans/approval.js';
 import { markInvalid, planFile, setPlanStatus } from '../plans/store.js';
 import { checkPlan } from '../plans/validate.js';
+import { autoApprovable, protectedPaths } from './audit-approval.js';
 import { auditorPrompt } from './audit-prompt.js';
 import { type AuditSignals, collectSignals, formatSignals } from './audit-signals.js';
+import { checkSpecs } from './checks.js';
 import { newRunId } from './run-record.js';
 
 /**
@@ -80,7 +82,7 @@ export async function runAudit(opts: {
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (result.failure) outcome.agentFailure = result.failure;
-  intakePlans(root, config, staging, outcome);
+  await intakePlans(root, config, staging, outcome);
   appendLedger(root, 'audit.finished', {
     runDir: relative(root, runDir),
     proposed: outcome.proposed,
@@ -92,13 +94,32 @@ export async function runAudit(opts: {
   return outcome;
 }
 
-/** Move the auditor's plans from staging into plans/: validated, status forced to proposed, ids never clobbering a plan. */
-export function intakePlans(root: string, config: Config, staging: string, outcome: AuditOutcome): void {
+/**
+ * Move the auditor's plans from staging into plans/: validated, status forced
+ * to proposed, ids never clobbering a plan. At most `limits.maxPlansPerAudit`
+ * valid plans land, and as many invalid ones (kept to show what went wrong,
+ * but an auditor writing garbage cannot flood plans/); the rest stay in the
+ * run's staging folder and are listed as over the limit.
+ */
+export async function intakePlans(
+  root: string,
+  config: Config,
+  staging: string,
+  outcome: AuditOutcome,
+): Promise<void> {
   if (!existsSync(staging)) return;
   const files = readdirSync(staging)
     .filter((n) => n.endsWith('.md'))
     .sort();
+  if (!files.length) return;
   mkdirSync(join(root, 'plans'), { recursive: true });
+  const limit = config.limits.maxPlansPerAudit;
+  const guarded = config.approval.auto
+    ? protectedPaths(
+        (await gitAt(root).raw(['ls-files'])).split('\n').filter(Boolean),
+        checkSpecs(config.checks, 0).map((c) => c.command),
+      )
+    : [];
   for (const name of files) {
     let text = readFileSync(join(staging, name), 'utf8');
     const first = checkPlan(text, `plans/${name}`, join(staging, name), config.limits.maxChunksPerPlan);
@@ -108,10 +129,10 @@ export function intakePlans(root: string, config: Config, staging: string, outco
     text = safeSet(text, 'status', 'proposed');
     const dest = planFile(root, id);
     const check = checkPlan(text, relative(root, dest), dest, config.limits.maxChunksPerPlan);
-    if (
-      outcome.proposed.length + outcome.autoApproved.length >= config.limits.maxPlansPerAudit &&
-      !check.problems.length
-    ) {
+    const full = check.problems.length
+      ? outcome.invalid.length >= limit
+      : outcome.proposed.length + outcome.autoApproved.length >= limit;
+    if (full) {
       outcome.overLimit.push(name); // kept in the run's staging folder, not queued
       continue;
     }
@@ -121,28 +142,12 @@ export function intakePlans(root: string, config: Config, staging: string, outco
       outcome.invalid.push(id);
       continue;
     }
-    if (config.approval.auto && check.plan && autoApprovable(check.plan.risk, check.plan.scope)) {
+    if (config.approval.auto && check.plan && autoApprovable(check.plan.risk, check.plan.scope, guarded)) {
       setPlanStatus(dest, 'approved');
       recordApproval(root, id, dest, 'jidoka (approval.auto: low risk, no tests or gates in scope)');
       outcome.autoApproved.push(id);
     } else outcome.proposed.push(id);
   }
-}
-
-const GATES =
-  /(^|\/)(\.github\/|\.gitlab-ci|\.circleci\/|package\.json$|tsconfig[^/]*\.json$|\.eslintrc|eslint\.config|biome\.json|vitest\.config|jest\.config|pytest\.ini|pyproject\.toml$|setup\.cfg$|jidoka\.yaml$)/;
-
-/** approval.auto covers only low-risk plans whose scope reaches no test file and no gate. */
-export function autoApprovable(risk: string, scope: string[]): boolean {
-  if (risk !== 'low') return false;
-  return !scope.some(
-    (g) =>
-      isTestFile(g) ||
-      GATES.test(g) ||
-      /(^|\/)(tests?|__tests__|spec)(\/|$)/.test(g) ||
-      g === '**' ||
-      g.startsWith('**/*'),
-  );
 }
 
 function uniqueId(root: string, id: string): string {

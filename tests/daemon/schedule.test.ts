@@ -31,11 +31,7 @@ describe('daemon schedules', () => {
   it('runs the audit on its cron schedule (a seconds field), and only that', {
     timeout: 120_000,
   }, async () => {
-    const proposals = join(
-      `${process.env.TMPDIR ?? '/tmp'}`,
-      `jidoka-proposals-${process.pid}-${Date.now()}`,
-    );
-    mkdirSync(proposals, { recursive: true });
+    const proposals = mkdtempSync(join(tmpdir(), 'jidoka-proposals-'));
     writeFileSync(join(proposals, 'scheduled.md'), oneChunkPlan('scheduled', 'proposed'));
     const { root } = setupLine({
       script: { auditor: [[{ sh: `cp "${proposals}/scheduled.md" "$JIDOKA_PLANS_DIR/"` }]] },
