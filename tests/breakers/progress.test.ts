@@ -93,7 +93,7 @@ describe('breaker: agent wall-clock (end to end)', () => {
   it('does not trip on a maker that finishes inside agentTimeout', () => {
     const l = line({
       limits: { agentTimeout: '3s' },
-      script: { maker: [[{ printFor: 1000, every: 200 }, A]], checker: [[approve()]], goal: [[met()]] },
+      script: { maker: [[{ printFor: 800, every: 200 }, A]], checker: [[approve()]], goal: [[met()]] },
     });
     expectDone(l, run(l.root, l.planId));
   });
