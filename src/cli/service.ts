@@ -25,7 +25,8 @@ export function registerService(program: Command): void {
           root,
           node: process.execPath,
           cli: fileURLToPath(new URL('./main.js', import.meta.url)),
-          config: ctx.config().config,
+          config: ctx.config({ required: true }).config,
+          ...(process.env.PATH ? { path: process.env.PATH } : {}),
         };
         const text = kind === 'systemd' ? systemdUnit(spec) : pm2Ecosystem(spec);
         if (opts.stdout) {

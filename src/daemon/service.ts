@@ -11,6 +11,35 @@ export interface ServiceSpec {
   node: string;
   cli: string;
   config: Config;
+  /**
+   * PATH as the user's shell has it: service managers start with a minimal
+   * one, where agent CLIs installed by npm or a version manager are not found.
+   */
+  path?: string;
+}
+
+/**
+ * An ExecStart command line: each word quoted when needed, `%` doubled (unit
+ * specifiers) and, in the arguments, `$` doubled (systemd expands variables
+ * there but not in the executable's path).
+ */
+export function systemdCommand(argv: string[]): string {
+  return argv
+    .map((word, i) => {
+      let literal = word.replace(/%/g, '%%');
+      if (i > 0) literal = literal.replace(/\$/g, '$$$$');
+      return /^[A-Za-z0-9_@%+=:,./-]+$/.test(literal) ? literal : systemdQuote(literal);
+    })
+    .join(' ');
+}
+
+function systemdQuote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** A value systemd reads whole (WorkingDirectory, Description): only `%` specifiers need escaping. */
+function systemdValue(text: string): string {
+  return text.replace(/%/g, '%%');
 }
 
 export function serviceName(root: string): string {
@@ -19,6 +48,7 @@ export function serviceName(root: string): string {
 
 export function systemdUnit(s: ServiceSpec): string {
   const stopSec = Math.ceil(s.config.daemon.gracePeriod / 1000) + 15;
+  const pathLine = s.path ? `Environment=${systemdQuote(`PATH=${s.path.replace(/%/g, '%%')}`)}\n` : '';
   return `# systemd unit for the Jidoka line of ${s.root}
 # Install (user service):
 #   mkdir -p ~/.config/systemd/user && cp <this file> ~/.config/systemd/user/${serviceName(s.root)}.service
@@ -26,16 +56,16 @@ export function systemdUnit(s: ServiceSpec): string {
 # Logs: journalctl --user -u ${serviceName(s.root)} -f   (JSON lines; pipe through pino-pretty to read)
 # Reload jidoka.yaml: systemctl --user reload ${serviceName(s.root)}
 [Unit]
-Description=Jidoka line for ${s.root}
+Description=Jidoka line for ${systemdValue(s.root)}
 After=network-online.target
 
 [Service]
 Type=simple
-WorkingDirectory=${s.root}
-ExecStart=${s.node} ${s.cli} daemon
+WorkingDirectory=${systemdValue(s.root)}
+ExecStart=${systemdCommand([s.node, s.cli, 'daemon'])}
 ExecReload=/bin/kill -HUP $MAINPID
 Environment=JIDOKA_LOG_LEVEL=info
-Restart=on-failure
+${pathLine}Restart=on-failure
 RestartSec=10
 KillMode=mixed
 KillSignal=SIGTERM
@@ -53,10 +83,15 @@ export function pm2Ecosystem(s: ServiceSpec): string {
     args: 'daemon',
     interpreter: s.node,
     cwd: s.root,
+    // One daemon per repository: never cluster mode or several instances.
+    exec_mode: 'fork',
+    instances: 1,
     autorestart: true,
     restart_delay: 10_000,
     kill_timeout: s.config.daemon.gracePeriod + 15_000,
-    env: { JIDOKA_LOG_LEVEL: 'info' },
+    // Signal the daemon only: it lets the running agent finish within the grace period, then kills it itself.
+    treekill: false,
+    env: { JIDOKA_LOG_LEVEL: 'info', ...(s.path ? { PATH: s.path } : {}) },
   };
   return `// pm2 ecosystem file for the Jidoka line of ${s.root}
 // Start: pm2 start <this file> && pm2 save      Logs: pm2 logs ${app.name}
