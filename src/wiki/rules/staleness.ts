@@ -49,7 +49,7 @@ export function stalenessRules(model: WikiModel, facts: GitFacts): LintFinding[]
   }
   for (const s of stalePages(model, facts)) {
     const files = [...new Set(s.commits.flatMap((c) => c.files))];
-    const commits = s.commits.slice(0, 5).map((c) => `${c.sha.slice(0, 8)} "${c.subject}"`);
+    const commits = s.commits.slice(0, 5).map((c) => `${c.sha.slice(0, 8)} "${clip(c.subject, 60)}"`);
     out.push(
       finding(
         'stale-page',
@@ -67,4 +67,8 @@ function list(items: string[], max: number): string {
   return items.length > max
     ? `${items.slice(0, max).join(', ')} and ${items.length - max} more`
     : items.join(', ');
+}
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
