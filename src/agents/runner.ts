@@ -60,6 +60,7 @@ export interface RunHandle {
 }
 
 const DEFAULT_KILL_GRACE_MS = 5000;
+const STREAM_DRAIN_MS = 2000;
 
 export function startProcess(opts: RunOptions): RunHandle {
   const startedAt = Date.now();
@@ -98,6 +99,13 @@ export function startProcess(opts: RunOptions): RunHandle {
   };
   sub.stdout?.on('data', onData('stdout'));
   sub.stderr?.on('data', onData('stderr'));
+  // The process can be reported finished while its last output is still in the pipe; wait for both
+  // streams to close (bounded: the group is killed on exit, so nothing can hold them open for long).
+  const drained = Promise.all(
+    [sub.stdout, sub.stderr].map((s) =>
+      s ? new Promise<void>((r) => s.once('close', () => r())) : undefined,
+    ),
+  );
   // A child that keeps a pipe open would keep execa waiting; once the leader
   // is gone, its group has no business running.
   sub.on('exit', () => {
@@ -130,6 +138,7 @@ export function startProcess(opts: RunOptions): RunHandle {
 
   const result = (async (): Promise<RunResult> => {
     const r = await sub;
+    await Promise.race([drained, new Promise((r) => setTimeout(r, STREAM_DRAIN_MS).unref())]);
     clearTimeout(timeoutTimer);
     clearTimeout(graceTimer);
     opts.signal?.removeEventListener('abort', onAbort);

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { userInfo } from 'node:os';
 import { relative } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { JidokaError, usageError } from '../core/errors.js';
 import { setFrontmatterField } from '../core/frontmatter.js';
 import { CATEGORIES, type Category, type Finding } from '../core/types.js';
+import { whoAmI } from '../core/who.js';
 import { type AlertOutcome, sendAlerts } from './alerts.js';
 import {
   filledWhys,
@@ -221,25 +220,6 @@ function requireText(flag: string, value: string | undefined, what: string): str
       `write ${what}, in a sentence`,
     );
   return value!.trim();
-}
-
-/** git user.name <user.email> of the repository, else the OS user. */
-export function whoAmI(root: string): string {
-  const get = (key: string) => {
-    try {
-      return execFileSync('git', ['config', '--get', key], {
-        cwd: root,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
-    } catch {
-      return '';
-    }
-  };
-  const name = get('user.name');
-  const email = get('user.email');
-  if (name) return email ? `${name} <${email}>` : name;
-  return process.env.USER || process.env.USERNAME || userInfo().username;
 }
 
 function oneLine(s: string): string {

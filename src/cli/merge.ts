@@ -27,11 +27,21 @@ async function merge(ctx: CliContext, id: string, opts: { pr?: boolean; json?: b
     return 0;
   }
   const result = await mergePlan(root, config, id, whoAmI(root));
-  if (opts.json) ctx.json(result);
-  else {
+  if (!opts.json) {
     ctx.out(`merged ${result.branch} into ${result.main} (${result.mergeCommit.slice(0, 12)})`);
     if (result.worktreeRemoved)
       ctx.out(`removed the worktree .jidoka/worktrees/${id}; the branch ${result.branch} stays`);
   }
+  // The documentation loop follows every merge: here, unless a daemon is running (it sees main move and runs it).
+  const daemon = readLock(ctx.paths().lock);
+  const docs =
+    daemon && !isStale(daemon)
+      ? 'the running daemon will update the wiki'
+      : await docsAfterMerge(root, config, ctx.logger).catch(
+          (err: unknown) =>
+            `the merge is done, but the wiki was not updated: ${describeError(err)}; run \`jidoka docs sync\``,
+        );
+  if (opts.json) ctx.json({ ...result, docs: docs ?? null });
+  else if (docs) ctx.out(`docs: ${docs}`);
   return 0;
 }

@@ -1,15 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 
-/** The human behind a command, for approvals and resolutions: git user.name <email>, else the OS user. */
+/** The human behind a command, for approvals and resolutions: git's user.name <user.email>, else the OS user. */
 export function whoAmI(cwd: string): string {
-  try {
-    const name = execFileSync('git', ['config', 'user.name'], { cwd, encoding: 'utf8' }).trim();
-    let email = '';
+  const get = (key: string) => {
     try {
-      email = execFileSync('git', ['config', 'user.email'], { cwd, encoding: 'utf8' }).trim();
-    } catch {}
-    if (name) return email ? `${name} <${email}>` : name;
-  } catch {}
-  return process.env.USER ?? userInfo().username;
+      return execFileSync('git', ['config', '--get', key], {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const name = get('user.name');
+  const email = get('user.email');
+  if (name) return email ? `${name} <${email}>` : name;
+  return process.env.USER || process.env.USERNAME || userInfo().username;
 }

@@ -16,7 +16,7 @@ import { JidokaError } from '../core/errors.js';
 import { readLedger } from '../core/ledger.js';
 import { acquireLock, pidAlive } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
-import type { CheckResult, Finding } from '../core/types.js';
+import type { Category, CheckResult, Finding } from '../core/types.js';
 import { commitChunk, findChunkCommit, stageAll, writeTree } from '../git/commit.js';
 import { gitAt, hasCommits, mainBranch } from '../git/repo.js';
 import { ensureWorktree } from '../git/worktree.js';
@@ -389,7 +389,12 @@ async function execute(
   function failureBreakers(): Promise<ExecuteOutcome> | undefined {
     const fingerprints = state.attempts.filter((a) => a.fingerprint).map((a) => a.fingerprint!);
     const repeat = repeatFailure(fingerprints, config.limits.repeatFailure);
-    const inARow = consecutiveFailures(state.consecutiveFailures, config.limits.consecutiveFailures);
+    const lastCategory = [...state.attempts].reverse().find((a) => a.outcome !== 'accepted')?.category;
+    const inARow = consecutiveFailures(
+      state.consecutiveFailures,
+      config.limits.consecutiveFailures,
+      lastCategory,
+    );
     if (inARow) return failPlan(inARow.message, repeat ? [repeat, inARow] : [inARow]);
     if (repeat) return stop([repeat]);
     return undefined;
@@ -542,6 +547,17 @@ function goalSpecs(commands: string[], config: Config): CheckSpec[] {
   }));
 }
 
+/** What kind of failure an attempt was, for the incident a run of failures opens (undefined: a checker's rejection). */
+function failureCategory(o: AttemptOutcome): Category | undefined {
+  if (o.kind === 'blocked' || o.kind === 'abnormal') return o.findings[0]?.category;
+  if (o.kind !== 'failed') return undefined;
+  const failing = o.checks.filter((c) => !c.passed);
+  if (!failing.length) return 'agent_error';
+  return failing.some((c) => (c.tests?.failed ?? 0) > 0 || c.tests?.failing.length)
+    ? 'test_fail'
+    : 'build_fail';
+}
+
 function recordAttempt(
   state: PlanState,
   run: RunRecord,
@@ -583,6 +599,7 @@ function recordAttempt(
         ? { verdict: { decision: 'reject', reasons: o.reasons } }
         : {}),
     ...(incident ? { incident } : {}),
+    ...(failureCategory(o) ? { category: failureCategory(o) } : {}),
     at: new Date().toISOString(),
   });
 }

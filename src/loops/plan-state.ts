@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { jidokaPaths } from '../core/paths.js';
+import type { Category } from '../core/types.js';
 
 /**
  * The execution loop's checkpoint for one plan, `.jidoka/state/plans/<id>.json`,
@@ -25,6 +26,8 @@ export interface AttemptRecord {
   verdict?: { decision: string; reasons: string[] };
   commit?: string;
   incident?: string;
+  /** The failure's category (checks, agent, a breaker's), for incidents opened by a run of failures. */
+  category?: Category;
   at: string;
 }
 
