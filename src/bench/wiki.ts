@@ -90,8 +90,10 @@ function hashAll(dir: string): number {
 async function benchSize(pages: number): Promise<Row[]> {
   const root = mkdtempSync(join(tmpdir(), `jidoka-bench-wiki-${pages}-`));
   const rows: Row[] = [];
-  const add = (tool: string, r: { seconds: number; rssMb?: number }, note = '') =>
+  const add = (tool: string, r: { seconds: number; rssMb?: number }, note = '') => {
     rows.push({ tool, pages, seconds: r.seconds, rssMb: r.rssMb, note });
+    process.stderr.write(`  ${tool}: ${r.seconds.toFixed(2)} s, ${r.rssMb ?? '?'} MB ${note}\n`);
+  };
   try {
     let t = performance.now();
     generateWiki(root, pages);
@@ -165,7 +167,8 @@ function toolNote(raw: string): string {
   const output = raw.replace(/\x1b\[[0-9;]*m/g, '');
   if (/Cannot process file|Error:/.test(output)) return 'FAILED: see its output';
   const summary =
-    /[✖⚠] (\d+ (?:errors?|warnings?|messages?)[^\n]*)/.exec(output) ?? /Summary: (\d+ error\(?s?\)?)/.exec(output);
+    /[✖⚠] (\d+ (?:errors?|warnings?|messages?)[^\n]*)/.exec(output) ??
+    /Summary: (\d+ error\(?s?\)?)/.exec(output);
   return summary?.[1]?.trim() ?? '';
 }
 

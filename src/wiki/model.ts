@@ -113,6 +113,7 @@ export function resolveTarget(model: WikiModel, target: string): PageInfo | stri
 
 /** Does `anchor` name a heading of `page`? GitHub compares lowercase slugs. */
 export function hasAnchor(page: PageInfo, anchor: string): boolean {
+  if (anchor.includes('\t') || anchor.includes('\n')) return false;
   return hasSlug(page.headings, anchor.toLowerCase());
 }
 

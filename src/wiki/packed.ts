@@ -57,8 +57,9 @@ export function packHeadings(headings: PageHeading[]): string {
   return out;
 }
 
+/** Callers pass slugs without tabs or newlines (hasAnchor checks), so a match cannot straddle records. */
 export function hasSlug(packed: string, slug: string): boolean {
-  return slug !== '' && !/[\t\n]/.test(slug) && packed.includes(`\n${slug}\t`);
+  return slug !== '' && packed.includes(`\n${slug}\t`);
 }
 
 export function unpackHeadings(packed: string): PageHeading[] {
