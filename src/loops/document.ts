@@ -262,7 +262,11 @@ export async function syncDocs(opts: DocsSyncOptions): Promise<DocsSyncResult> {
     clearDocsYellow(root);
     let notOnMain: string | undefined;
     if (config.docs.commit === 'main') {
-      notOnMain = await fastForwardMain(root, main, head, commit, wikiRel);
+      // A stopped line merges nothing: the update waits on its branch.
+      notOnMain =
+        readLine(root).state === 'stopped'
+          ? 'the line is stopped'
+          : await fastForwardMain(root, main, head, commit, wikiRel);
       if (!notOnMain) await gitAt(root).raw(['branch', '-D', wt.branch]);
     }
     const where =

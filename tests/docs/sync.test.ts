@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLine } from '../../src/andon/line.js';
+import { readLine, setStopped } from '../../src/andon/line.js';
 import { loadConfig } from '../../src/config/load.js';
 import { syncDocs } from '../../src/loops/document.js';
 import { lintWiki } from '../../src/wiki/lint.js';
@@ -164,6 +164,22 @@ describe('jidoka docs sync', () => {
     // Synced and merged: the next run has nothing to do.
     const again = await syncDocs({ root: r.dir, config: configOf(r.dir), now: NOW });
     expect(again.status).toBe('up-to-date');
+  });
+
+  it('with docs.commit: main and a stopped line, the update stays on its branch', async () => {
+    const r = repo('main');
+    goodAgent(r);
+    setStopped(r.dir, { incident: 'i1', category: 'hang', reason: 'test' });
+    const result = await syncDocs({ root: r.dir, config: configOf(r.dir), now: NOW });
+    expect(result).toMatchObject({
+      status: 'committed',
+      notOnMain: 'the line is stopped',
+      branch: 'jidoka/docs-2025-01-02',
+    });
+    expect(git(r.dir, 'rev-parse', 'HEAD')).toBe(r.head);
+    expect(result.message).toMatch(
+      /docs\.commit is main, but the line is stopped: merge jidoka\/docs-2025-01-02 yourself/,
+    );
   });
 
   it('more than limits.wikiAutoFixMaxIssues issues after the agent: nothing committed, line yellow, worktree kept', async () => {
