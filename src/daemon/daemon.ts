@@ -189,26 +189,32 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
     lastMain = sha;
   };
 
-  // The line file's folder must exist for chokidar to see the file appear (andon pull).
+  // Only paths that exist are watched: chokidar 5 says "ready" too early when
+  // one does not (a change right after is lost). The folders are made instead,
+  // and the state folder is watched for its two files only.
+  const plansDir = join(root, 'plans');
+  mkdirSync(plansDir, { recursive: true });
   mkdirSync(paths.state, { recursive: true });
+  const configFile = join(root, 'jidoka.yaml');
+  const approvals = join(paths.state, 'approvals.json');
+  const stateFiles = new Set([paths.state, paths.line, approvals]);
   const watchPaths = [
-    join(root, 'plans'),
-    join(root, 'jidoka.yaml'),
-    paths.line,
-    join(paths.state, 'approvals.json'),
+    plansDir,
+    configFile,
+    paths.state,
     join(root, '.git', 'refs', 'heads'),
     join(root, '.git', 'packed-refs'),
-  ];
+  ].filter((p) => existsSync(p));
   const watcher: FSWatcher = chokidar.watch(watchPaths, {
     ignoreInitial: true,
     awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 },
-    ignored: (p: string) => p.includes('node_modules') || /\.(lock|tmp)$/.test(p),
+    ignored: (p: string) => /\.(lock|tmp)$/.test(p) || (p.startsWith(paths.state) && !stateFiles.has(p)),
   });
   watcher.on('all', (_event, path) => {
-    if (path === join(root, 'jidoka.yaml')) reload('jidoka.yaml changed');
+    if (path === configFile) reload('jidoka.yaml changed');
+    else if (path === paths.line || path === approvals || path.startsWith(plansDir)) changed();
     else if (path.includes(join('.git', 'refs')) || path.endsWith('packed-refs'))
       void checkMain().catch(() => {});
-    else changed();
   });
   watcher.on('error', (err) => logger.warn(`daemon: file watcher: ${describeError(err)}`));
 

@@ -140,9 +140,16 @@ Create src/${name}.js exporting "${name}".
 `;
 }
 
-/** Stop a daemon still running at the end of a test, so no process outlives the suite. */
+/**
+ * Stop a daemon still running at the end of a test, so no process outlives
+ * the suite: two SIGTERMs (the second kills the running agent at once), then
+ * SIGKILL if it is still there after 10 s.
+ */
 export async function killDaemon(d: DaemonProcess | undefined): Promise<void> {
   if (!d || d.child.exitCode !== null || d.child.signalCode !== null) return;
-  d.child.kill('SIGKILL');
+  d.child.kill('SIGTERM');
+  d.child.kill('SIGTERM');
+  const timer = setTimeout(() => d.child.kill('SIGKILL'), 10_000);
   await d.exited;
+  clearTimeout(timer);
 }

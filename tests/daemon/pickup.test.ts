@@ -40,19 +40,19 @@ describe('the daemon picks up work with no human command', () => {
 
     writeFileSync(join(root, 'plans', 'late.md'), oneChunkPlan('late', 'proposed'));
     const approved = runCli(root, ['plan', 'approve', 'late']);
-    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.code, approved.stderr + daemon.stderr()).toBe(0);
     await waitFor(
       () => planStatus(root, 'late') === 'done',
       90_000,
       'plan late to be done',
       () => daemon!.stderr(),
     );
-    expect(planState(root, 'late')?.status).toBe('done');
+    expect(planState(root, 'late')?.status, daemon.stderr()).toBe('done');
     expect(git(root, 'log', '--format=%s', 'main..jidoka/late')).toBe('jidoka(late): chunk 1/1: Module a');
     expect(git(root, 'show', 'jidoka/late:src/a.js')).toBe('module.exports = "a";');
     await daemon.waitForLog(/^daemon: plan late: plan late is done/);
     // Only the approved plan ran: one maker, one checker, one goal call.
-    expect(agentCalls(scriptFile)).toEqual({ maker: 1, checker: 1, goal: 1 });
+    expect(agentCalls(scriptFile), daemon.stderr()).toEqual({ maker: 1, checker: 1, goal: 1 });
     expect(planStatus(root, 'two-chunks')).toBe('proposed');
     expect(planStatus(root, 'claims')).toBe('approved');
 

@@ -151,6 +151,32 @@ describe('daemon shutdown and crash recovery', () => {
     expect(planStatus(root, planId)).toBe('active');
   });
 
+  it('a second signal during the grace period kills the running step at once', {
+    timeout: 120_000,
+  }, async () => {
+    const { root, scriptFile } = setupLine({
+      script: { maker: [[{ stdout: 'started\n' }, write('src/a.js', 'partial'), { hang: true }]] },
+      plan: oneChunkPlan('stuck', 'proposed'),
+      planId: 'stuck',
+      extraConfig: { daemon: { gracePeriod: '10m' } },
+    });
+    expect(runCli(root, ['plan', 'approve', 'stuck']).code).toBe(0);
+    const d = spawnDaemon(root);
+    daemons.push(d);
+    const agent = await hangingMaker(d, root, scriptFile, 'stuck', 1, 1, 'src/a.js');
+    d.child.kill('SIGTERM');
+    await d.waitForLog(/^daemon: SIGTERM; taking no new work$/);
+    const sent = Date.now();
+    d.child.kill('SIGINT');
+    expect(await d.exited).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(15_000);
+    expect(d.messages()).toContainEqual(
+      'daemon: SIGINT again; killing the running step now (it resumes on the next start)',
+    );
+    expect(alive(agent)).toBe(false);
+    expect(planState(root, 'stuck')).toMatchObject({ status: 'running', chunk: 1, attempt: 1 });
+  });
+
   it('kill -9 mid-chunk: the next daemon takes the stale lock, kills the orphaned agent, resumes with the attempt count kept', {
     timeout: 150_000,
   }, async () => {
