@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
-import { hasSlug, unpackHeadings } from './packed.js';
+import { headingSlugs, unpackHeadings } from './packed.js';
 import type { PageInfo } from './types.js';
 
 /**
@@ -113,9 +113,15 @@ export function resolveTarget(model: WikiModel, target: string): PageInfo | stri
 
 /** Does `anchor` name a heading of `page`? GitHub compares lowercase slugs. */
 export function hasAnchor(page: PageInfo, anchor: string): boolean {
-  if (anchor.includes('\t') || anchor.includes('\n')) return false;
-  return hasSlug(page.headings, anchor.toLowerCase());
+  let slugs = slugSets.get(page);
+  if (!slugs) {
+    slugs = new Set(headingSlugs(page.headings));
+    slugSets.set(page, slugs);
+  }
+  return slugs.has(anchor.toLowerCase());
 }
+// Built on first use per lint: a wiki checks tens of thousands of anchors against a few thousand pages.
+const slugSets = new WeakMap<PageInfo, Set<string>>();
 
 /**
  * Resolve `[[Target#heading|alias]]`: a wiki-relative path (with or without

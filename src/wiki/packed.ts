@@ -14,18 +14,27 @@ export function packLink(link: PageLink): string {
   return `${link.line}\t${link.column}\t${clean(link.target)}\t${clean(link.anchor ?? '')}\t${clean(link.url)}\n`;
 }
 
-/** Call `fn` with each link's target and anchor, and where its record starts (for `linkAt`). */
-export function forEachLink(packed: string, fn: (target: string, anchor: string, at: number) => void): void {
-  let at = 0;
-  while (at < packed.length) {
-    const end = packed.indexOf('\n', at);
-    const t1 = packed.indexOf('\t', at);
-    const t2 = packed.indexOf('\t', t1 + 1);
-    const t3 = packed.indexOf('\t', t2 + 1);
-    const t4 = packed.indexOf('\t', t3 + 1);
-    fn(packed.slice(t2 + 1, t3), packed.slice(t3 + 1, t4), at);
-    at = end + 1;
-  }
+/** Where readLink leaves the link it read; reused across calls so reading allocates only the two slices. */
+export interface LinkCursor {
+  target: string;
+  anchor: string;
+  /** Start of the next record. */
+  next: number;
+}
+
+export function newCursor(): LinkCursor {
+  return { target: '', anchor: '', next: 0 };
+}
+
+/** Read the target and anchor of the record starting at `at` (loop with `for (at = 0; at < packed.length; at = c.next)`). */
+export function readLink(packed: string, at: number, c: LinkCursor): void {
+  const t1 = packed.indexOf('\t', at);
+  const t2 = packed.indexOf('\t', t1 + 1);
+  const t3 = packed.indexOf('\t', t2 + 1);
+  const t4 = packed.indexOf('\t', t3 + 1);
+  c.target = packed.slice(t2 + 1, t3);
+  c.anchor = t4 > t3 + 1 ? packed.slice(t3 + 1, t4) : '';
+  c.next = packed.indexOf('\n', t4) + 1;
 }
 
 /** The full link whose record starts at `at`. */
@@ -43,13 +52,16 @@ export function linkAt(packed: string, at: number): PageLink {
 
 export function unpackLinks(packed: string): PageLink[] {
   const out: PageLink[] = [];
-  forEachLink(packed, (_t, _a, at) => out.push(linkAt(packed, at)));
+  const c = newCursor();
+  for (let at = 0; at < packed.length; at = c.next) {
+    readLink(packed, at, c);
+    out.push(linkAt(packed, at));
+  }
   return out;
 }
 
 /**
  * Headings packed as `\n` + one line each: `slug \t depth \t line \t text \n`.
- * Starting with the slug makes "does this page have heading #x" one indexOf.
  */
 export function packHeadings(headings: PageHeading[]): string {
   let out = '\n';
@@ -57,9 +69,16 @@ export function packHeadings(headings: PageHeading[]): string {
   return out;
 }
 
-/** Callers pass slugs without tabs or newlines (hasAnchor checks), so a match cannot straddle records. */
-export function hasSlug(packed: string, slug: string): boolean {
-  return slug !== '' && packed.includes(`\n${slug}\t`);
+/** The slugs of packed headings, in order. */
+export function headingSlugs(packed: string): string[] {
+  const out: string[] = [];
+  let at = 1;
+  while (at < packed.length) {
+    const tab = packed.indexOf('\t', at);
+    out.push(packed.slice(at, tab));
+    at = packed.indexOf('\n', tab) + 1;
+  }
+  return out;
 }
 
 export function unpackHeadings(packed: string): PageHeading[] {

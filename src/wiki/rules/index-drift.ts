@@ -19,7 +19,7 @@ export function indexRules(model: WikiModel, scan: LinkScan = scanLinks(model)):
     return out;
   }
   for (const page of pages) {
-    if (scan.listed.has(page.path)) continue;
+    if (scan.listed.has(page)) continue;
     out.push(
       finding(
         'index-drift',
@@ -29,7 +29,7 @@ export function indexRules(model: WikiModel, scan: LinkScan = scanLinks(model)):
         `${repoPath(model, page.path)} ("${pageTitle(page)}") is not listed in index.md; ${FIX}`,
       ),
     );
-    if (!scan.inbound.has(page.path))
+    if (!scan.inbound.has(page))
       out.push(
         finding(
           'orphan-page',

@@ -6,9 +6,9 @@ import {
   type WikiModel,
   wikilinkResolver,
 } from '../model.js';
-import { forEachLink, linkAt, unpackHeadings } from '../packed.js';
+import { linkAt, newCursor, readLink, unpackHeadings } from '../packed.js';
 import { slugify } from '../slug.js';
-import type { LintFinding } from '../types.js';
+import type { LintFinding, PageInfo } from '../types.js';
 import { finding } from './finding.js';
 
 /** One pass over every link of the wiki: what the link rules and the index rules both need. */
@@ -17,10 +17,10 @@ export interface LinkScan {
   findings: LintFinding[];
   /** index-drift: index.md entries pointing at missing pages. */
   indexMissing: LintFinding[];
-  /** Pages index.md links to. */
-  listed: Set<string>;
+  /** Pages index.md links to (a set of pages, not paths: identity hashing is the cheap kind). */
+  listed: Set<PageInfo>;
   /** Pages some other page (not index.md) links to. */
-  inbound: Set<string>;
+  inbound: Set<PageInfo>;
 }
 
 /**
@@ -32,15 +32,19 @@ export function scanLinks(model: WikiModel): LinkScan {
   const scan: LinkScan = { findings: [], indexMissing: [], listed: new Set(), inbound: new Set() };
   const out = scan.findings;
   const resolveWikilink = wikilinkResolver(model);
+  const cursor = newCursor();
   for (const page of model.pages.values()) {
     const file = repoPath(model, page.path);
     const isIndex = page.path === INDEX_PAGE;
     const packed = page.links;
-    const reach = (target: string) => {
+    const reach = (target: PageInfo) => {
       if (isIndex) scan.listed.add(target);
-      else if (target !== page.path) scan.inbound.add(target);
+      else if (target !== page) scan.inbound.add(target);
     };
-    forEachLink(packed, (target, anchor, at) => {
+    // A plain loop, not a callback per link: this is the hot path of a large wiki's lint.
+    for (let at = 0; at < packed.length; at = cursor.next) {
+      readLink(packed, at, cursor);
+      const { target, anchor } = cursor;
       if (target === '') {
         if (anchor && !hasAnchor(page, anchor)) {
           const l = linkAt(packed, at);
@@ -54,7 +58,7 @@ export function scanLinks(model: WikiModel): LinkScan {
             ),
           );
         }
-        return;
+        continue;
       }
       const hit = resolveTarget(model, target);
       if (hit === null) {
@@ -69,7 +73,7 @@ export function scanLinks(model: WikiModel): LinkScan {
           ),
         );
       } else if (typeof hit === 'string') {
-        if (model.exists(hit)) return;
+        if (model.exists(hit)) continue;
         const l = linkAt(packed, at);
         if (isIndex && hit.endsWith('.md'))
           scan.indexMissing.push(
@@ -92,7 +96,8 @@ export function scanLinks(model: WikiModel): LinkScan {
             ),
           );
       } else {
-        reach(hit.path);
+        if (isIndex) scan.listed.add(hit);
+        else if (hit !== page) scan.inbound.add(hit);
         if (anchor && !hasAnchor(hit, anchor)) {
           const l = linkAt(packed, at);
           out.push(
@@ -106,7 +111,7 @@ export function scanLinks(model: WikiModel): LinkScan {
           );
         }
       }
-    });
+    }
     for (const wl of page.wikilinks) {
       const name = wl.target.split('|')[0]!.split('#')[0]!.trim();
       const { page: target, anchor } = name
@@ -124,7 +129,7 @@ export function scanLinks(model: WikiModel): LinkScan {
         );
         continue;
       }
-      reach(target.path);
+      reach(target);
       if (anchor && !hasAnchor(target, slugify(anchor.split('|')[0]!.trim())))
         out.push(
           finding(
