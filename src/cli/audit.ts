@@ -33,6 +33,10 @@ export function registerAudit(program: Command): void {
         }
         const lines = [`audit finished (record in ${outcome.runDir})`];
         if (outcome.agentFailure) lines.push(`the auditor failed: ${outcome.agentFailure}`);
+        if (outcome.discarded?.length)
+          lines.push(
+            `the auditor changed ${outcome.discarded.length} file(s) in its scratch checkout, discarded (only plans reach the line): ${outcome.discarded.join(', ')}`,
+          );
         lines.push(`proposed: ${outcome.proposed.join(', ') || 'none'}`);
         if (outcome.autoApproved.length)
           lines.push(`auto-approved (approval.auto, low risk): ${outcome.autoApproved.join(', ')}`);

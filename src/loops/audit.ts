@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import { runAgent } from '../agents/run-agent.js';
 import type { Config } from '../config/schema.js';
@@ -8,7 +8,7 @@ import { JidokaError } from '../core/errors.js';
 import { setFrontmatterField } from '../core/frontmatter.js';
 import { appendLedger } from '../core/ledger.js';
 import { jidokaPaths } from '../core/paths.js';
-import { gitAt } from '../git/repo.js';
+import { gitAt, hasCommits } from '../git/repo.js';
 import { recordApproval } from '../plans/approval.js';
 import { markInvalid, planFile, setPlanStatus } from '../plans/store.js';
 import { checkPlan } from '../plans/validate.js';
@@ -32,6 +32,8 @@ export interface AuditOutcome {
   autoApproved: string[];
   invalid: string[];
   overLimit: string[];
+  /** Files the auditor changed in its scratch checkout; thrown away with it. */
+  discarded?: string[];
   agentFailure?: string;
 }
 
@@ -70,17 +72,29 @@ export async function runAudit(opts: {
     });
   const staging = join(runDir, 'plans');
   mkdirSync(staging, { recursive: true });
-  const result = await runAgent({
-    role: 'auditor',
-    agent,
-    prompt: auditorPrompt(root, config, signals, agent.adapter),
-    cwd: root,
-    stepDir: join(runDir, 'auditor'),
-    extraEnv: { JIDOKA_PLANS_DIR: staging },
-    timeoutMs: agent.timeout ?? config.limits.agentTimeout,
-    maxOutputBytes: config.limits.maxOutputBytes,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  // The auditor reads the code in a scratch checkout of HEAD: whatever it edits
+  // there is discarded, so the only way its work reaches the line is a plan.
+  const scratch = await scratchCheckout(root, basename(runDir));
+  let result: Awaited<ReturnType<typeof runAgent>>;
+  try {
+    result = await runAgent({
+      role: 'auditor',
+      agent,
+      prompt: auditorPrompt(root, config, signals, agent.adapter),
+      cwd: scratch ?? root,
+      stepDir: join(runDir, 'auditor'),
+      extraEnv: { JIDOKA_PLANS_DIR: staging },
+      timeoutMs: agent.timeout ?? config.limits.agentTimeout,
+      maxOutputBytes: config.limits.maxOutputBytes,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (scratch) outcome.discarded = await changedFiles(scratch);
+  } finally {
+    if (scratch)
+      await gitAt(root)
+        .raw(['worktree', 'remove', '--force', scratch])
+        .catch(() => {});
+  }
   if (result.failure) outcome.agentFailure = result.failure;
   await intakePlans(root, config, staging, outcome);
   appendLedger(root, 'audit.finished', {
@@ -89,6 +103,7 @@ export async function runAudit(opts: {
     autoApproved: outcome.autoApproved,
     invalid: outcome.invalid,
     overLimit: outcome.overLimit,
+    ...(outcome.discarded?.length ? { discarded: outcome.discarded } : {}),
     ...(outcome.agentFailure ? { agentFailure: outcome.agentFailure } : {}),
   });
   return outcome;
@@ -148,6 +163,24 @@ export async function intakePlans(
       outcome.autoApproved.push(id);
     } else outcome.proposed.push(id);
   }
+}
+
+/** A detached worktree of HEAD under .jidoka/tmp/, or undefined when there is no commit to check out. */
+async function scratchCheckout(root: string, name: string): Promise<string | undefined> {
+  const git = gitAt(root);
+  if (!(await hasCommits(git))) return undefined;
+  const dir = join(jidokaPaths(root).tmp, name);
+  mkdirSync(jidokaPaths(root).tmp, { recursive: true });
+  await git.raw(['worktree', 'add', '--detach', '--quiet', dir, 'HEAD']);
+  return dir;
+}
+
+async function changedFiles(dir: string): Promise<string[]> {
+  const status = await gitAt(dir).raw(['status', '--porcelain', '--untracked-files=all']);
+  return status
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(3));
 }
 
 function uniqueId(root: string, id: string): string {

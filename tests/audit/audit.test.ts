@@ -39,11 +39,15 @@ Change src/${id}.js.
  * A repository whose auditor (the fake agent) copies `plans` into
  * $JIDOKA_PLANS_DIR, as a real auditor writes its proposals there.
  */
-function auditLine(plans: Record<string, string>, extraConfig: Record<string, unknown> = {}) {
+function auditLine(
+  plans: Record<string, string>,
+  extraConfig: Record<string, unknown> = {},
+  alsoDo: Record<string, unknown>[] = [],
+) {
   const proposals = mkdtempSync(join(tmpdir(), 'jidoka-proposals-'));
   writeFiles(proposals, plans);
   return setupLine({
-    script: { auditor: [[{ sh: `cp "${proposals}"/*.md "$JIDOKA_PLANS_DIR/"` }]] },
+    script: { auditor: [[{ sh: `cp "${proposals}"/*.md "$JIDOKA_PLANS_DIR/"` }, ...alsoDo]] },
     roles: ['maker', 'checker', 'goal', 'auditor'],
     extraConfig,
   });
@@ -150,5 +154,23 @@ describe('jidoka audit', () => {
       autoApproved: ['low-src'],
       proposed: ['low-tests', 'medium'],
     });
+  });
+
+  it('runs the auditor in a scratch checkout: its edits to the code are discarded and reported', () => {
+    const { root } = auditLine({ 'tidy.md': auditPlan('tidy') }, {}, [
+      { write: 'src/sneaky.js', content: 'module.exports = "not via a plan";\n' },
+      { append: 'README.md', content: 'edited by the auditor\n' },
+    ]);
+    const r = runCli(root, ['audit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('proposed: tidy');
+    expect(r.stdout).toMatch(
+      /the auditor changed 2 file\(s\) in its scratch checkout, discarded .*README\.md/,
+    );
+    expect(git(root, 'status', '--porcelain')).toBe('?? plans/tidy.md');
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toBe('# demo\n');
+    expect(git(root, 'worktree', 'list').split('\n')).toHaveLength(1);
+    expect(readdirSync(join(root, '.jidoka/tmp'))).toEqual([]);
+    expect(ledgerEvents(root, 'audit.finished')[0]!.discarded).toEqual(['README.md', 'src/sneaky.js']);
   });
 });
