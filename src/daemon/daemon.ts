@@ -12,9 +12,9 @@ import { acquireLock, isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
 import { executePlan } from '../loops/execute.js';
-import { readPlanState } from '../loops/plan-state.js';
-import { isApprovedContent } from '../plans/approval.js';
-import { approvalHash, listPlans } from '../plans/store.js';
+import { mergePlan } from '../loops/merge.js';
+import { findPlan } from '../plans/store.js';
+import { surveyPlans } from './next-plan.js';
 
 /**
  * The daemon: one per repository (a pid lock with stale-lock recovery). It
@@ -119,6 +119,37 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
     });
   };
 
+  const runPlan = async (id: string) => {
+    let outcome: Awaited<ReturnType<typeof executePlan>>;
+    try {
+      outcome = await executePlan({
+        root,
+        config,
+        planId: id,
+        logger,
+        signal: abort.signal,
+        draining: () => stopping,
+      });
+    } catch (err) {
+      refused.add(id);
+      throw err;
+    }
+    logger.info(`daemon: plan ${id}: ${outcome.message}`);
+    // merge.mode: auto merges low-risk plans as `jidoka run` does; the watched main ref then starts the docs loop.
+    if (outcome.status !== 'done' || config.merge.mode !== 'auto' || stopping) return;
+    if (findPlan(root, id, config.limits.maxChunksPerPlan).plan?.risk !== 'low') return;
+    try {
+      const merged = await mergePlan(root, config, id, 'jidoka (merge.mode: auto)');
+      logger.info(
+        `daemon: plan ${id} merged automatically (merge.mode: auto, risk: low): ${merged.mergeCommit.slice(0, 12)}`,
+      );
+    } catch (err) {
+      logger.error(
+        `daemon: plan ${id} is done, but the automatic merge failed: ${describeError(err)}; merge it by hand with \`jidoka merge ${id}\``,
+      );
+    }
+  };
+
   const scanPlans = () => {
     if (stopping || busy) return; // the scan after the running item sees what changed meanwhile
     try {
@@ -126,47 +157,20 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
         logger.info('daemon: the line is stopped; no plan starts until `jidoka andon resolve`');
         return;
       }
-      for (const e of listPlans(root, config.limits.maxChunksPerPlan)) {
-        const status = e.plan?.status;
-        if (status !== 'approved' && status !== 'active') continue;
-        const state = readPlanState(root, e.id);
-        const resumable = status === 'active' && state?.status === 'running';
-        if (status === 'active' && !resumable) continue;
-        if (refused.has(e.id)) continue;
-        if (status === 'approved' && !isApprovedContent(root, e.id, e.file)) {
-          // Its goal checks would never run (they are agent-written commands), so it could not finish.
-          const key = `${e.id}:${approvalHash(e.file)}`;
-          if (!unapproved.has(key)) {
-            unapproved.add(key);
-            logger.warn(
-              `daemon: plan ${e.id} says status: approved, but no human approved this content (no matching record in .jidoka/state/approvals.json); not starting it. Set status: proposed, then \`jidoka plan approve ${e.id}\``,
-            );
-          }
-          continue;
-        }
-        const held = readLock(join(paths.plansState, `${e.id}.lock`));
-        if (held && !isStale(held)) {
-          logger.debug(`daemon: plan ${e.id} is being run by pid ${held.pid}; leaving it`);
-          continue;
-        }
-        enqueue(`${resumable ? 'resume' : 'run'} plan ${e.id}`, async () => {
-          try {
-            const outcome = await executePlan({
-              root,
-              config,
-              planId: e.id,
-              logger,
-              signal: abort.signal,
-              draining: () => stopping,
-            });
-            logger.info(`daemon: plan ${e.id}: ${outcome.message}`);
-          } catch (err) {
-            refused.add(e.id);
-            throw err;
-          }
-        });
-        return; // one at a time; the scan after it picks up the rest
+      const survey = surveyPlans(root, config.limits.maxChunksPerPlan);
+      for (const u of survey.unapproved) {
+        // Its goal checks would never run (they are agent-written commands), so it could not finish.
+        if (unapproved.has(`${u.id}:${u.hash}`)) continue;
+        unapproved.add(`${u.id}:${u.hash}`);
+        logger.warn(
+          `daemon: plan ${u.id} says status: approved, but no human approved this content (no matching record in .jidoka/state/approvals.json); not starting it. Set status: proposed, then \`jidoka plan approve ${u.id}\``,
+        );
       }
+      for (const h of survey.held)
+        logger.debug(`daemon: plan ${h.id} is being run by pid ${h.pid}; leaving it`);
+      const next = survey.ready.find((r) => !refused.has(r.id));
+      // One at a time; the scan after it picks up the rest.
+      if (next) enqueue(`${next.resumable ? 'resume' : 'run'} plan ${next.id}`, () => runPlan(next.id));
     } catch (err) {
       logger.error(`daemon: could not look for plans: ${describeError(err)}`);
     }
@@ -261,13 +265,15 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   };
 
   schedule();
-  void checkMain().catch(() => {});
+  // Where main is now, so that a later move (a merge) is seen as one.
+  const mainKnown = checkMain().catch(() => {});
   scanPlans();
   // Changes made before the watcher was ready are not reported: look once more, then say so.
   let ready = false;
-  watcher.on('ready', () => {
+  watcher.on('ready', async () => {
     if (ready || stopping) return;
     ready = true;
+    await mainKnown;
     scanPlans();
     let line: string;
     try {

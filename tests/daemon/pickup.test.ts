@@ -60,6 +60,32 @@ describe('the daemon picks up work with no human command', () => {
     expect(await daemon.exited).toBe(0);
   });
 
+  it('merges a low-risk plan itself with merge.mode: auto, and the moved main starts the docs loop', {
+    timeout: 120_000,
+  }, async () => {
+    const { root } = setupLine({
+      script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] },
+      plan: oneChunkPlan('auto', 'proposed'),
+      planId: 'auto',
+      extraConfig: { merge: { mode: 'auto' } },
+    });
+    const before = git(root, 'rev-parse', 'main');
+    expect(runCli(root, ['plan', 'approve', 'auto']).code).toBe(0);
+    daemon = spawnDaemon(root);
+    await daemon.waitForLog(
+      /^daemon: plan auto merged automatically \(merge\.mode: auto, risk: low\)/,
+      90_000,
+    );
+    expect(git(root, 'log', '--format=%s', `${before}..main`).split('\n')).toEqual([
+      'Merge jidoka/auto: Add module a',
+      'jidoka(auto): chunk 1/1: Module a',
+    ]);
+    expect(readFileSync(join(root, 'src/a.js'), 'utf8')).toBe('module.exports = "a";\n');
+    await daemon.waitForLog(/^daemon: docs sync \(main moved\)$/);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+  });
+
   it('starts nothing while the line is stopped, and picks the work up after andon resolve', {
     timeout: 120_000,
   }, async () => {

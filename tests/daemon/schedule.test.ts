@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupLine } from '../support/line.js';
+import { git } from '../support/repo.js';
 import {
   type DaemonProcess,
   killDaemon,
@@ -52,5 +53,21 @@ describe('daemon schedules', () => {
     expect(await daemon.exited).toBe(0);
     // No docs schedule (""), so no docs run was ever queued.
     expect(daemon.messages().some((m) => /docs/.test(m))).toBe(false);
+  });
+
+  it('runs the documentation loop when the main branch moves', { timeout: 120_000 }, async () => {
+    const { root } = setupLine({ script: {}, extraConfig: { schedule: { audit: '', docs: '' } } });
+    daemon = spawnDaemon(root);
+    await daemon.waitForLog(/^daemon: watching /);
+    expect(daemon.messages().some((m) => /docs/.test(m))).toBe(false);
+    writeFileSync(join(root, 'README.md'), '# demo, merged\n');
+    git(root, 'commit', '-q', '-am', 'a merge lands on main');
+    await daemon.waitForLog(/^daemon: docs sync \(main moved\)$/);
+    // This repository has no wiki/, so the loop says why it did nothing.
+    await daemon.waitForLog(
+      /^docs: no wiki\/ folder \(run `jidoka init`\); the documentation loop was skipped$/,
+    );
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
   });
 });
