@@ -3,9 +3,23 @@ import { resolve } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { JidokaError } from '../core/errors.js';
 
-/** A simple-git client rooted at `dir`, with the environment git needs to be predictable. */
+/**
+ * A simple-git client rooted at `dir`, with the environment git needs to be
+ * predictable. Every non-zero exit rejects: simple-git's default only fails
+ * when git also wrote to stderr, so a merge conflict (reported on stdout)
+ * would otherwise pass for a successful merge.
+ */
 export function gitAt(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, maxConcurrentProcesses: 4, trimmed: false }).env(gitEnv());
+  return simpleGit({
+    baseDir: dir,
+    maxConcurrentProcesses: 4,
+    trimmed: false,
+    errors(error, result) {
+      if (error) return error;
+      if (result.exitCode === 0) return undefined;
+      return Buffer.concat([...result.stdOut, ...result.stdErr]);
+    },
+  }).env(gitEnv());
 }
 
 /**
