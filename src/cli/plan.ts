@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { JidokaError } from '../core/errors.js';
 import { appendLedger } from '../core/ledger.js';
 import { whoAmI } from '../core/who.js';
-import { recordApproval } from '../plans/approval.js';
+import { isApprovedContent, recordApproval } from '../plans/approval.js';
 import {
   findPlan,
   formatPlanProblem,
@@ -175,16 +175,17 @@ function transition(
     );
   }
   const from = (e.status ?? 'invalid') as PlanStatus;
-  if (from === to) {
+  if (from === to && !(to === 'approved' && !isApprovedContent(root, id, e.file))) {
     ctx.out(`plan ${id} is already ${to}`);
     return 0;
   }
-  if (!ALLOWED_FROM[to].includes(from)) {
+  if (from !== to && !ALLOWED_FROM[to].includes(from)) {
     throw new JidokaError(`plan ${id} is ${from}; only ${ALLOWED_FROM[to].join(', ')} plans can be ${to}`, {
       exitCode: 1,
     });
   }
-  setPlanStatus(e.file, to);
+  // Approving a plan that only *says* approved (edited by hand, or changed since) records a human's approval now.
+  if (from !== to) setPlanStatus(e.file, to);
   const by = whoAmI(root);
   if (to === 'approved') recordApproval(root, id, e.file, by);
   appendLedger(root, `plan.${to}`, { plan: id, from, by, ...(opts.reason ? { reason: opts.reason } : {}) });

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { JidokaError } from '../core/errors.js';
+import { surveyPlans } from '../daemon/next-plan.js';
 import { executePlan } from '../loops/execute.js';
-import { mergePlan } from '../loops/merge.js';
-import { listPlans } from '../plans/store.js';
+import { autoMerge } from '../loops/merge.js';
 import { action, type CliContext } from './context.js';
 
 export function registerRun(program: Command): void {
@@ -43,12 +43,7 @@ async function run(
   process.once('SIGTERM', onSignal);
   try {
     const outcome = await executePlan({ root, config, planId, logger: ctx.logger, signal: abort.signal });
-    let merged: string | undefined;
-    if (outcome.status === 'done' && config.merge.mode === 'auto') {
-      const plan = listPlans(root, config.limits.maxChunksPerPlan).find((p) => p.id === planId)?.plan;
-      if (plan?.risk === 'low')
-        merged = (await mergePlan(root, config, planId, 'jidoka (merge.mode: auto)')).mergeCommit;
-    }
+    const merged = outcome.status === 'done' ? await autoMerge(root, config, planId) : undefined;
     if (opts.json) ctx.json({ ...outcome, ...(merged ? { merged } : {}) });
     else {
       ctx.out(outcome.message);
@@ -61,15 +56,7 @@ async function run(
   }
 }
 
-/** The oldest approved (or interrupted, active) plan by created date, then id. */
+/** The plan the daemon would take next: an interrupted one first, then the oldest approved by a human. */
 export function nextPlan(root: string, maxChunks: number): string | undefined {
-  const ready = listPlans(root, maxChunks)
-    .filter((e) => e.plan && (e.plan.status === 'approved' || e.plan.status === 'active'))
-    .sort(
-      (a, b) =>
-        (a.plan!.status === 'active' ? -1 : 0) - (b.plan!.status === 'active' ? -1 : 0) ||
-        (a.plan!.created ?? '').localeCompare(b.plan!.created ?? '') ||
-        a.id.localeCompare(b.id),
-    );
-  return ready[0]?.id;
+  return surveyPlans(root, maxChunks).ready[0]?.id;
 }

@@ -12,8 +12,7 @@ import { acquireLock, isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
 import { executePlan } from '../loops/execute.js';
-import { mergePlan } from '../loops/merge.js';
-import { findPlan } from '../plans/store.js';
+import { autoMerge } from '../loops/merge.js';
 import { surveyPlans } from './next-plan.js';
 
 /**
@@ -136,13 +135,13 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
     }
     logger.info(`daemon: plan ${id}: ${outcome.message}`);
     // merge.mode: auto merges low-risk plans as `jidoka run` does; the watched main ref then starts the docs loop.
-    if (outcome.status !== 'done' || config.merge.mode !== 'auto' || stopping) return;
-    if (findPlan(root, id, config.limits.maxChunksPerPlan).plan?.risk !== 'low') return;
+    if (outcome.status !== 'done' || stopping) return;
     try {
-      const merged = await mergePlan(root, config, id, 'jidoka (merge.mode: auto)');
-      logger.info(
-        `daemon: plan ${id} merged automatically (merge.mode: auto, risk: low): ${merged.mergeCommit.slice(0, 12)}`,
-      );
+      const merged = await autoMerge(root, config, id);
+      if (merged)
+        logger.info(
+          `daemon: plan ${id} merged automatically (merge.mode: auto, risk: low): ${merged.slice(0, 12)}`,
+        );
     } catch (err) {
       logger.error(
         `daemon: plan ${id} is done, but the automatic merge failed: ${describeError(err)}; merge it by hand with \`jidoka merge ${id}\``,

@@ -255,7 +255,7 @@ async function execute(
           recordAttempt(state, run, outcome, durationMs);
           return finish(
             'interrupted',
-            `interrupted during chunk ${chunk.number}, attempt ${state.attempt}; run \`jidoka run ${plan.id}\` to resume`,
+            `interrupted during chunk ${chunk.number}, attempt ${state.attempt}; ${resumeHint(plan.id)}`,
           );
         }
         if (outcome.kind === 'accepted') {
@@ -285,6 +285,8 @@ async function execute(
       }
     }
 
+    if (opts.draining?.())
+      return finish('interrupted', `stopped before the goal check; ${resumeHint(plan.id)}`);
     // The goal: objective checks first, then the goal-checker's verdict from its report file.
     state.step = 'goal';
     writePlanState(root, state);
@@ -301,10 +303,7 @@ async function execute(
     if (spent) return await stop([spent]);
     const goal = await checkGoal(opts, plan, state, run, wt.path, approvedGoalChecks);
     if (opts.signal?.aborted)
-      return finish(
-        'interrupted',
-        `interrupted during the goal check; run \`jidoka run ${plan.id}\` to resume`,
-      );
+      return finish('interrupted', `interrupted during the goal check; ${resumeHint(plan.id)}`);
     if (goal.met) {
       state.consecutiveFailures = 0;
       return finish(
@@ -539,6 +538,10 @@ async function checkGoal(
   return { met: verdict.met, reasons: verdict.evidence, output: '' };
 }
 
+function resumeHint(planId: string): string {
+  return `it resumes with \`jidoka run ${planId}\`, or when the daemon next starts`;
+}
+
 function goalSpecs(commands: string[], config: Config): CheckSpec[] {
   return commands.map((command) => ({
     name: `goal: ${command}`,
@@ -652,6 +655,12 @@ function runnablePlan(root: string, config: Config, id: string): Plan {
     );
   }
   const status = entry.plan.status;
+  if ((status === 'approved' || status === 'active') && !isApprovedContent(root, id, entry.file)) {
+    throw new JidokaError(`plan ${id} says ${status}, but no human approved its current content`, {
+      exitCode: 1,
+      hint: `read it, then \`jidoka plan approve ${id}\` (an edit after approval needs a new approval)`,
+    });
+  }
   if (status !== 'approved' && status !== 'active') {
     const hint =
       status === 'proposed' || status === 'failed' || status === 'rejected'

@@ -116,6 +116,16 @@ export async function mergePlan(
   }
 }
 
+/**
+ * `merge.mode: auto`: a done plan of `risk: low` merges without the human
+ * step. Returns the merge commit, or undefined when the policy does not apply.
+ */
+export async function autoMerge(root: string, config: Config, planId: string): Promise<string | undefined> {
+  if (config.merge.mode !== 'auto') return undefined;
+  if (findPlan(root, planId, config.limits.maxChunksPerPlan).plan?.risk !== 'low') return undefined;
+  return (await mergePlan(root, config, planId, 'jidoka (merge.mode: auto)')).mergeCommit;
+}
+
 async function identityArgs(dir: string): Promise<string[]> {
   const email = (
     await gitAt(dir)

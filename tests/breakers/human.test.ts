@@ -23,20 +23,25 @@ const A = write('src/a.js', 'module.exports = "a";\n');
 describe('breaker: human-involved retries (end to end)', () => {
   it('a plan re-run by hand on the same failure: the third retry stops the line and resolving needs a hypothesis', () => {
     // One attempt per run, so every run fails the plan (Meta-Andon) on the same failing check.
+    // The incident names what kept failing: a maker that said done while the check failed (false done).
     const l = line({
       checks: CHECKS,
       limits: { maxAttempts: 1, consecutiveFailures: 1 },
       script: { maker: [[WRONG], [WRONG], [WRONG], [A]], checker: [[approve()]], goal: [[met()]] },
     });
     let r = run(l.root, l.planId);
-    let id = expectRedStop(l, r, { category: 'repeat_failure', outcome: 'failed' });
+    let id = expectRedStop(l, r, { category: 'false_done', outcome: 'failed' });
     // Two blind retries are allowed: resolve, approve again, run again, same failure.
     for (let retry = 1; retry <= 2; retry++) {
       fillWhys(l.root, id);
       expect(resolve(l.root, id).code).toBe(0);
       expect(runCli(l.root, ['plan', 'approve', l.planId]).code).toBe(0);
       r = run(l.root, l.planId);
-      id = expectRedStop(l, r, { category: 'repeat_failure', outcome: 'failed' });
+      // The third time the same failure is seen, the repeat-failure breaker names it.
+      id = expectRedStop(l, r, {
+        category: retry === 2 ? 'repeat_failure' : 'false_done',
+        outcome: 'failed',
+      });
       expect(calls(l).maker).toBe(retry + 1);
     }
     // The third: the line stops before any agent runs.
