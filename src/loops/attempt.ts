@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildPrompt } from '../agents/prompt.js';
-import { type AgentResult, runAgent } from '../agents/run-agent.js';
+import { type AgentRequest, type AgentResult, runAgent } from '../agents/run-agent.js';
 import { readCheckerVerdict } from '../agents/verdict.js';
 import { noProgress, stepTimeout } from '../andon/breakers.js';
 import { failureFingerprint } from '../andon/fingerprint.js';
@@ -253,18 +253,7 @@ async function runMaker(
   let watchdog: { stop(): Promise<void>; lastChangeAt(): number } | undefined;
   let lastOutput = (): number => Date.now();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, watchdogAbort.signal]) : watchdogAbort.signal;
-  const started = Date.now();
-  const result = await runAgent({
-    role: 'maker',
-    agent: config.agents.maker!,
-    prompt,
-    cwd: ctx.worktree,
-    stepDir: dir,
-    plan: ctx.plan.id,
-    chunk: chunk.number,
-    attempt: state.attempt,
-    timeoutMs: makerTimeout(ctx),
-    maxOutputBytes: config.limits.maxOutputBytes,
+  const result = await agentStep(ctx, 'maker', dir, prompt, {
     signal,
     onStart: (handle) => {
       state.activePid = handle.pid;
@@ -285,7 +274,6 @@ async function runMaker(
   const lastProgressAt = Math.max(lastOutput(), watchdog?.lastChangeAt() ?? 0);
   await watchdog?.stop();
   state.activePid = undefined;
-  recordAgentStep(ctx, 'maker', dir, started, result);
   return {
     result,
     interrupted: Boolean(ctx.signal?.aborted),
@@ -348,6 +336,33 @@ function makerTimeout(ctx: AttemptContext): number {
   return ctx.config.agents.maker!.timeout ?? ctx.config.limits.agentTimeout;
 }
 
+/** One agent step of this attempt: the request every chunk role shares, recorded in the run. */
+async function agentStep(
+  ctx: AttemptContext,
+  role: 'maker' | 'checker',
+  dir: string,
+  prompt: string,
+  extra: Pick<AgentRequest, 'signal' | 'onStart'>,
+): Promise<AgentResult> {
+  const agent = ctx.config.agents[role]!;
+  const started = Date.now();
+  const result = await runAgent({
+    role,
+    agent,
+    prompt,
+    cwd: ctx.worktree,
+    stepDir: dir,
+    plan: ctx.plan.id,
+    chunk: ctx.chunk.number,
+    attempt: ctx.state.attempt,
+    timeoutMs: agent.timeout ?? ctx.config.limits.agentTimeout,
+    maxOutputBytes: ctx.config.limits.maxOutputBytes,
+    ...extra,
+  });
+  recordAgentStep(ctx, role, dir, started, result);
+  return result;
+}
+
 async function runChecker(
   ctx: AttemptContext,
   checks: CheckResult[],
@@ -368,21 +383,7 @@ async function runChecker(
     reportFile: join(dir, 'report.json'),
     tool: config.agents.checker!.adapter,
   });
-  const started = Date.now();
-  const result = await runAgent({
-    role: 'checker',
-    agent: config.agents.checker!,
-    prompt,
-    cwd: ctx.worktree,
-    stepDir: dir,
-    plan: ctx.plan.id,
-    chunk: chunk.number,
-    attempt: state.attempt,
-    timeoutMs: config.agents.checker!.timeout ?? config.limits.agentTimeout,
-    maxOutputBytes: config.limits.maxOutputBytes,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
-  recordAgentStep(ctx, 'checker', dir, started, result);
+  const result = await agentStep(ctx, 'checker', dir, prompt, ctx.signal ? { signal: ctx.signal } : {});
   return { result };
 }
 

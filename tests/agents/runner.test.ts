@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildEnv, runProcess, startProcess } from '../../src/agents/runner.js';
+import { alive } from '../support/process.js';
 
 const FAKE = resolve('tests/support/fake-agent.mjs');
 const dirs: string[] = [];
@@ -19,21 +20,6 @@ function fake(dir: string, steps: unknown[]) {
   const script = join(dir, 'script.json');
   writeFileSync(script, JSON.stringify({ maker: [steps] }));
   return { file: process.execPath, args: [FAKE, '--script', script] };
-}
-
-/** Running means: signalable and not a zombie (a killed orphan stays a zombie until init reaps it). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Gone entirely: process.kill(pid, 0) throws (waits for init to reap a zombie). */
@@ -135,8 +121,8 @@ describe('runProcess', () => {
     expect(r.signal).toBe('SIGTERM');
     expect(r.durationMs).toBeLessThan(3000);
     const child = Number(readFileSync(pidFile, 'utf8'));
-    expect(running(child)).toBe(false);
-    expect(running(h.pid as number)).toBe(false);
+    expect(alive(child)).toBe(false);
+    expect(alive(h.pid as number)).toBe(false);
     expect(await gone(child)).toBe(true);
   });
 
@@ -161,7 +147,7 @@ describe('runProcess', () => {
     const r = await runProcess({ ...base(dir), ...fake(dir, [{ spawnChild: true, pidFile }, { exit: 0 }]) });
     expect(r.exitCode).toBe(0);
     const child = Number(readFileSync(pidFile, 'utf8'));
-    expect(running(child)).toBe(false);
+    expect(alive(child)).toBe(false);
     expect(await gone(child)).toBe(true);
   });
 

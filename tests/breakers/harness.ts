@@ -175,26 +175,6 @@ export function worktree(l: Line): string {
   return join(l.root, '.jidoka', 'worktrees', l.planId);
 }
 
-/**
- * False once the process is gone. A killed orphan can linger as a zombie
- * until its parent (here a container's init) reaps it; a zombie runs nothing,
- * so it counts as gone.
- */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
-  }
-}
-
 /** The pid the maker's spawned child wrote, asserting it was written. */
 export function childPid(l: Line): number {
   expect(existsSync(l.pidFile), 'the maker spawned a child and wrote its pid').toBe(true);
@@ -234,3 +214,5 @@ export function calls(l: Line): Record<string, number> {
   const f = `${l.scriptFile}.calls.json`;
   return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : {};
 }
+
+export { alive } from '../support/process.js';

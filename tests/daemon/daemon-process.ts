@@ -88,15 +88,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The fake agent's call counts per role (kept next to its script). */
 export function agentCalls(scriptFile: string): Record<string, number> {
   const f = `${scriptFile}.calls.json`;
@@ -153,3 +144,5 @@ export async function killDaemon(d: DaemonProcess | undefined): Promise<void> {
   await d.exited;
   clearTimeout(timer);
 }
+
+export { alive } from '../support/process.js';

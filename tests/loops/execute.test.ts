@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { approve, met, reject, setupLine, twoChunkPlan, write } from '../support/line.js';
+import { alive } from '../support/process.js';
 import { CLI, git, runCli } from '../support/repo.js';
 
 const A = write('src/a.js', 'module.exports = "a";\n');
@@ -233,13 +234,4 @@ describe('execution loop, end to end with scripted agents', () => {
 
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

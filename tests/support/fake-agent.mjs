@@ -119,7 +119,14 @@ for (const a of step) {
       if (!process.stdout.write(piece)) await new Promise((r) => process.stdout.once('drain', r));
       left -= piece.length;
     }
-  } else if ('exit' in a) process.exit(a.exit);
+  } else if ('exit' in a) await exitFlushed(a.exit);
   else if ('kill' in a) process.kill(process.pid, a.kill);
 }
-process.exit(0);
+await exitFlushed(0);
+
+// process.exit drops stdout still queued for a pipe; wait for both streams to flush first.
+async function exitFlushed(code) {
+  await new Promise((r) => process.stdout.write('', r));
+  await new Promise((r) => process.stderr.write('', r));
+  process.exit(code);
+}
