@@ -73,11 +73,3 @@ export function action<A extends unknown[]>(
     }
   };
 }
-
-/** For commands a later piece of work will build: say so plainly, exit 2. */
-export function notYet(what: string): never {
-  throw new JidokaError(`${what} is not implemented yet`, {
-    exitCode: 2,
-    hint: 'see README.md, "Status", for what works today',
-  });
-}
