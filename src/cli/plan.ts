@@ -54,7 +54,7 @@ function maxChunks(ctx: CliContext): number {
   return ctx.config().config.limits.maxChunksPerPlan;
 }
 
-/** The stable JSON form of a plan entry (documented in README, "JSON output"). */
+/** The stable JSON form of a plan entry (documented in wiki/20_SYSTEM/plans.md, "JSON"). */
 export function planJson(e: PlanEntry) {
   return {
     id: e.id,
