@@ -25,13 +25,20 @@ async function run(
 ): Promise<number> {
   const root = ctx.root();
   const { config } = ctx.config({ required: true });
-  const planId = id ?? (opts.next ? nextPlan(root, config.limits.maxChunksPerPlan) : undefined);
-  if (!planId)
+  if (id && opts.next) throw new JidokaError('give a plan id or --next, not both', { exitCode: 2 });
+  if (!id && !opts.next)
     throw new JidokaError('name a plan, or use --next', {
       exitCode: 2,
       hint: 'jidoka plan list shows the plans',
     });
-  if (id && opts.next) throw new JidokaError('give a plan id or --next, not both', { exitCode: 2 });
+  const planId = id ?? nextPlan(root, config.limits.maxChunksPerPlan);
+  if (!planId) {
+    // Nothing waiting is not a failure: `jidoka run --next` from cron should stay quiet and green.
+    ctx.out(
+      'no approved plan is waiting (`jidoka plan list` shows the plans; a human approves one with `jidoka plan approve <id>`)',
+    );
+    return 0;
+  }
 
   // Ctrl-C / SIGTERM: stop the running step (its process group is killed), checkpoint, exit; `jidoka run` resumes.
   const abort = new AbortController();
