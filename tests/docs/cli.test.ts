@@ -1,36 +1,20 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { type CliResult, FAKE_AGENT, PROJECT_ROOT, runCli } from '../support/repo.js';
 import { commitAll, git, page, tempDir, tempRepo, write } from '../wiki/helpers.js';
 
 /** `jidoka docs sync` through the built CLI, as a user (or cron) runs it. */
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
-const FAKE = join(ROOT, 'tests', 'support', 'fake-agent.mjs');
-
-async function jidoka(
-  cwd: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await promisify(execFile)(process.execPath, [MAIN, ...args], {
-      cwd,
-      env: { ...process.env, JIDOKA_LOG_LEVEL: 'silent' },
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** The built CLI, as a user runs it (the shared helper), with logs silenced. */
+async function jidoka(cwd: string, ...args: string[]): Promise<CliResult> {
+  return runCli(cwd, args, { JIDOKA_LOG_LEVEL: 'silent' });
 }
 
 function repo(): { dir: string; script: string; head: string } {
   const dir = tempRepo();
   write(dir, '.gitignore', '.jidoka/\n');
-  write(dir, 'wiki/log.md', readFileSync(join(ROOT, 'templates', 'wiki', 'log.md'), 'utf8'));
+  write(dir, 'wiki/log.md', readFileSync(join(PROJECT_ROOT, 'templates', 'wiki', 'log.md'), 'utf8'));
   write(dir, 'src/a/a.ts', 'export const a = 1;\n');
   const base = commitAll(dir, 'a');
   write(dir, 'wiki/20_SYSTEM/a.md', page('A', 'A is one.', { sources: '\n  - src/a/**', verified: base }));
@@ -42,7 +26,7 @@ function repo(): { dir: string; script: string; head: string } {
   write(
     dir,
     'jidoka.yaml',
-    `agents:\n  docs:\n    adapter: command\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE)}, --script, ${JSON.stringify(script)}]\n`,
+    `agents:\n  docs:\n    adapter: command\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE_AGENT)}, --script, ${JSON.stringify(script)}]\n`,
   );
   return { dir, script, head };
 }

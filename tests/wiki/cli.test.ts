@@ -1,29 +1,16 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from '../support/repo.js';
 import { commitAll, page, tempRepo, write } from './helpers.js';
 
 /** `jidoka wiki lint` as a user runs it: the built CLI in a temp repository. */
 
-const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates', 'wiki');
 
-async function jidoka(
-  cwd: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await promisify(execFile)(process.execPath, [MAIN, ...args], {
-      cwd,
-      env: { ...process.env, JIDOKA_LOG_LEVEL: 'silent' },
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** The built CLI, as a user runs it (the shared helper), with logs silenced. */
+async function jidoka(cwd: string, ...args: string[]): Promise<CliResult> {
+  return runCli(cwd, args, { JIDOKA_LOG_LEVEL: 'silent' });
 }
 
 function repoWithWiki(): { dir: string; sha: string } {
