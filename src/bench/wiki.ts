@@ -95,7 +95,7 @@ async function benchSize(pages: number): Promise<Row[]> {
     process.stderr.write(`  ${tool}: ${r.seconds.toFixed(2)} s, ${r.rssMb ?? '?'} MB ${note}\n`);
   };
   try {
-    let t = performance.now();
+    const t = performance.now();
     generateWiki(root, pages);
     process.stderr.write(
       `${pages} pages generated in ${((performance.now() - t) / 1000).toFixed(1)} s in ${root}\n`,
@@ -115,7 +115,6 @@ async function benchSize(pages: number): Promise<Row[]> {
     const inc = await measure(node, [RUN, 'lint', root], root);
     add('jidoka wiki lint, one page changed', inc, findingsNote(inc.stdout));
 
-    t = performance.now();
     const hashSeconds = hashAll(wiki);
     rows.push({
       tool: 'content hash of every file (sha1)',
@@ -124,7 +123,6 @@ async function benchSize(pages: number): Promise<Row[]> {
       rssMb: undefined,
       note: 'in the bench process',
     });
-    void t;
 
     if (only !== 'jidoka') {
       const remarkCli = join(pkgDir('remark-cli'), 'cli.js');

@@ -338,19 +338,16 @@ async function execute(
     writePlanState(root, state);
   }
 
-  function stopInput(
-    f: Finding,
-    severity: 'yellow' | 'red',
-    outcome?: Extract<AttemptOutcome, { kind: 'abnormal' }>,
-  ) {
+  /** What stopLine needs for a red stop on this plan's current chunk and attempt. */
+  function stopInput(f: Finding, outcome?: Extract<AttemptOutcome, { kind: 'abnormal' }>) {
     const rollback = f.action === 'rollback' || outcome?.findings.some((x) => x.action === 'rollback');
     return {
       root,
       // The diagnose agent, when configured, drafts the Five Whys of every red stop.
-      draftWhys: severity === 'red',
+      draftWhys: true,
       config,
       finding: f,
-      severity,
+      severity: 'red' as const,
       plan: plan.id,
       chunk: state.chunk,
       attempt: state.attempt,
@@ -376,7 +373,7 @@ async function execute(
     outcome?: Extract<AttemptOutcome, { kind: 'abnormal' }>,
   ): Promise<ExecuteOutcome> {
     const main = findings.find((f) => f.line === 'red') ?? findings[0]!;
-    const { incidentId } = await stopLine(stopInput(main, 'red', outcome));
+    const { incidentId } = await stopLine(stopInput(main, outcome));
     const last = state.attempts[state.attempts.length - 1];
     if (last && last.runId === run.id && !last.incident) last.incident = incidentId;
     state.attempt++;
@@ -408,7 +405,7 @@ async function execute(
       });
     const last = [...state.attempts].reverse().find((a) => a.outcome !== 'accepted');
     const { incidentId } = await stopLine({
-      ...stopInput(f, 'red'),
+      ...stopInput(f),
       failingChecks: [],
       logExcerpt: state.lastFailure
         ? `${state.lastFailure.reasons.join('\n')}\n\n${state.lastFailure.output}`
