@@ -2,35 +2,55 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { contentHash } from './hash.js';
-import { PARSER_VERSION, type PageInfo } from './types.js';
+import { type LinkResult, PARSER_VERSION, type PageBody, type PageInfo } from './types.js';
 
 /**
- * The lint cache: each page's parsed data, keyed by the sha1 of its content,
- * so a re-lint re-parses only changed pages. An optimisation only: a missing,
- * corrupt or foreign cache (or any one shard of it) is ignored and rebuilt,
- * and gives the same findings: each shard carries the sha1 of its content.
+ * The lint cache, in `.jidoka/cache/wiki-v<N>/<wiki>/`. An optimisation
+ * only: a missing, corrupt or foreign cache (or any one file of it) is
+ * ignored and rebuilt, and gives the same findings. Every file is
+ * `<sha1 of the JSON>\n<JSON>`, so any damage, even valid JSON, is caught.
  *
  * Pages are spread over SHARDS files by a hash of their path, so saving
- * after one page changed rewrites one small file, not the whole cache.
+ * after one page changed rewrites two small files, not the whole cache:
+ * - `meta-NN.json`: per page, keyed by the sha1 of its content, the parsed
+ *   PageInfo every lint reads, and its LinkResult (see link-results.ts);
+ * - `body-NN.json`: per page, its PageBody (links, summary), read only for
+ *   the pages whose links are checked again;
+ * - `manifest.json`, written last: the checksum of every meta file as saved.
+ *   Link results depend on other pages, so they are trusted only when every
+ *   meta file is the one the manifest names (no shard lost, damaged, or left
+ *   half-saved by a crash).
  */
 export interface CacheEntry {
   hash: string;
   size: number;
   mtimeMs: number;
   page: PageInfo;
+  links?: LinkResult;
+}
+
+export interface BodyEntry extends PageBody {
+  hash: string;
 }
 
 export interface WikiCache {
   entries: Map<string, CacheEntry>;
   /** Per shard: when it was written (ms); stat data newer than this is not trusted (racy edits). */
   savedAt: number[];
+  /** Per shard: the checksum of its meta file as loaded, null when absent or unusable. */
+  sums: (string | null)[];
+  /** Whether the entries' link results may be used (see above). */
+  linksTrusted: boolean;
 }
 
 export const SHARDS = 32;
 const VERSION = `wiki-cache:${PARSER_VERSION}`;
 
-export function cacheDirOf(cacheRoot: string): string {
-  return join(cacheRoot, `wiki-v${PARSER_VERSION}`);
+/** The cache folder of one wiki folder (repo-relative `wikiRel`). */
+export function cacheDirOf(cacheRoot: string, wikiRel = 'wiki'): string {
+  const name =
+    /^[\w.-]+$/.test(wikiRel) && wikiRel !== '.' && wikiRel !== '..' ? wikiRel : contentHash(wikiRel);
+  return join(cacheRoot, `wiki-v${PARSER_VERSION}`, name || '_root');
 }
 
 export function shardOf(path: string): number {
@@ -39,59 +59,142 @@ export function shardOf(path: string): number {
   return (h >>> 0) % SHARDS;
 }
 
-function shardFile(dir: string, shard: number): string {
-  return join(dir, `shard-${String(shard).padStart(2, '0')}.json`);
+export function metaFile(dir: string, shard: number): string {
+  return join(dir, `meta-${String(shard).padStart(2, '0')}.json`);
+}
+
+export function bodyFile(dir: string, shard: number): string {
+  return join(dir, `body-${String(shard).padStart(2, '0')}.json`);
+}
+
+function manifestFile(dir: string): string {
+  return join(dir, 'manifest.json');
+}
+
+/** A checked file's JSON and checksum; undefined when missing or damaged. */
+function readChecked(file: string): { json: unknown; sum: string } | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const nl = text.indexOf('\n');
+    const json = text.slice(nl + 1);
+    const sum = text.slice(0, 40);
+    if (nl !== 40 || contentHash(json) !== sum) return undefined;
+    return { json: JSON.parse(json), sum };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write `value` as a checked file; returns its checksum. */
+function writeChecked(file: string, value: unknown): string {
+  const json = JSON.stringify(value);
+  const sum = contentHash(json);
+  writeFileAtomic(file, `${sum}\n${json}`);
+  return sum;
+}
+
+/** The entries of a checked shard file of this version, or undefined. */
+function shardEntries(raw: unknown): { savedAt: number; entries: Record<string, unknown> } | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as { version?: unknown; savedAt?: unknown; entries?: unknown };
+  if (r.version !== VERSION || typeof r.savedAt !== 'number' || !r.entries || typeof r.entries !== 'object')
+    return undefined;
+  return { savedAt: r.savedAt, entries: r.entries as Record<string, unknown> };
 }
 
 export function loadCache(dir: string): WikiCache {
-  const cache: WikiCache = { entries: new Map(), savedAt: new Array(SHARDS).fill(0) };
+  const cache: WikiCache = {
+    entries: new Map(),
+    savedAt: new Array(SHARDS).fill(0),
+    sums: new Array(SHARDS).fill(null),
+    linksTrusted: true,
+  };
   for (let shard = 0; shard < SHARDS; shard++) {
-    let raw: unknown;
-    try {
-      // `<sha1 of the JSON>\n<JSON>`: any damage to a shard, even valid JSON, is caught.
-      const text = readFileSync(shardFile(dir, shard), 'utf8');
-      const nl = text.indexOf('\n');
-      const json = text.slice(nl + 1);
-      if (nl !== 40 || contentHash(json) !== text.slice(0, 40)) continue;
-      raw = JSON.parse(json);
-    } catch {
-      continue;
-    }
-    if (!raw || typeof raw !== 'object') continue;
-    const r = raw as { version?: unknown; savedAt?: unknown; entries?: unknown };
-    if (r.version !== VERSION || typeof r.savedAt !== 'number' || !r.entries || typeof r.entries !== 'object')
-      continue;
-    cache.savedAt[shard] = r.savedAt;
-    for (const [path, e] of Object.entries(r.entries as Record<string, unknown>)) {
+    const file = readChecked(metaFile(dir, shard));
+    const shardData = shardEntries(file?.json);
+    if (!file || !shardData) continue;
+    cache.sums[shard] = file.sum;
+    cache.savedAt[shard] = shardData.savedAt;
+    for (const [path, e] of Object.entries(shardData.entries)) {
       if (shardOf(path) === shard && isEntry(path, e)) cache.entries.set(path, e);
+      else cache.linksTrusted = false;
     }
   }
+  const manifest = readChecked(manifestFile(dir))?.json as { version?: unknown; meta?: unknown } | undefined;
+  const listed = manifest?.version === VERSION && Array.isArray(manifest.meta) ? manifest.meta : undefined;
+  if (!listed || listed.length !== SHARDS || listed.some((sum, i) => sum !== cache.sums[i]))
+    cache.linksTrusted = false;
+  if (!cache.linksTrusted) for (const e of cache.entries.values()) delete e.links;
   return cache;
 }
 
-/** Write the shards in `dirty` from `entries` (the complete new set). */
-export function saveCache(dir: string, entries: Map<string, CacheEntry>, dirty: Set<number>): void {
+/** The bodies of one shard, unchecked against pages (callers compare `hash`); empty when unusable. */
+export function loadBodies(dir: string, shard: number): Map<string, BodyEntry> {
+  const out = new Map<string, BodyEntry>();
+  const shardData = shardEntries(readChecked(bodyFile(dir, shard))?.json);
+  if (!shardData) return out;
+  for (const [path, e] of Object.entries(shardData.entries)) {
+    const b = e as Partial<BodyEntry> | null;
+    if (
+      shardOf(path) === shard &&
+      b &&
+      typeof b.hash === 'string' &&
+      typeof b.links === 'string' &&
+      typeof b.summary === 'string'
+    )
+      out.set(path, { hash: b.hash, links: b.links, summary: b.summary });
+  }
+  return out;
+}
+
+export interface CacheWrite {
+  /** The complete new set of entries. */
+  entries: Map<string, CacheEntry>;
+  /** Meta shards to rewrite. */
+  meta: Set<number>;
+  /** Body shards to rewrite, each with its complete new set of bodies. */
+  bodies: Map<number, Map<string, BodyEntry>>;
+  /** The checksums of the meta files as loaded (kept for shards not rewritten). */
+  sums: (string | null)[];
+  /** Whether the link results in `entries` hold for the pages as saved: only then is a manifest written. */
+  linksTrusted: boolean;
+}
+
+/**
+ * Write the dirty shards, then the manifest. A crash or failure part way
+ * leaves a manifest that no longer matches: the next lint re-checks every
+ * page's links, and loses nothing else.
+ */
+export function saveCache(dir: string, w: CacheWrite): void {
   const byShard = new Map<number, Record<string, CacheEntry>>();
-  for (const shard of dirty) byShard.set(shard, {});
-  for (const [path, e] of entries) {
+  for (const shard of w.meta) byShard.set(shard, {});
+  for (const [path, e] of w.entries) {
     const bucket = byShard.get(shardOf(path));
     if (bucket) bucket[path] = e;
   }
   const now = Date.now();
+  const sums = [...w.sums];
   for (const [shard, bucket] of byShard) {
-    const file = shardFile(dir, shard);
-    if (!Object.keys(bucket).length) rmSync(file, { force: true });
-    else {
-      const json = JSON.stringify({ version: VERSION, savedAt: now, entries: bucket });
-      writeFileAtomic(file, `${contentHash(json)}\n${json}`);
-    }
+    const file = metaFile(dir, shard);
+    if (!Object.keys(bucket).length) {
+      rmSync(file, { force: true });
+      sums[shard] = null;
+    } else sums[shard] = writeChecked(file, { version: VERSION, savedAt: now, entries: bucket });
   }
+  for (const [shard, bodies] of w.bodies) {
+    const file = bodyFile(dir, shard);
+    if (!bodies.size) rmSync(file, { force: true });
+    else writeChecked(file, { version: VERSION, savedAt: now, entries: Object.fromEntries(bodies) });
+  }
+  if (w.linksTrusted) writeChecked(manifestFile(dir), { version: VERSION, meta: sums });
+  else rmSync(manifestFile(dir), { force: true });
 }
 
 function isEntry(path: string, e: unknown): e is CacheEntry {
   if (!e || typeof e !== 'object') return false;
   const x = e as Partial<CacheEntry>;
   const p = x.page as Partial<PageInfo> | undefined;
+  const l = x.links as Partial<LinkResult> | undefined;
   return (
     typeof x.hash === 'string' &&
     typeof x.size === 'number' &&
@@ -102,9 +205,9 @@ function isEntry(path: string, e: unknown): e is CacheEntry {
     !!p.frontmatter &&
     typeof p.frontmatter === 'object' &&
     typeof p.headings === 'string' &&
-    typeof p.links === 'string' &&
     Array.isArray(p.wikilinks) &&
     Array.isArray(p.placeholders) &&
-    typeof p.summary === 'string'
+    (l === undefined ||
+      (!!l && Array.isArray(l.findings) && typeof l.pages === 'string' && typeof l.files === 'string'))
   );
 }

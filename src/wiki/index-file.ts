@@ -1,8 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { jidokaPaths } from '../core/paths.js';
-import { INCIDENTS_DIR, INDEX_PAGE, isSpecial, LOG_PAGE, pageTitle, SCHEMA_PAGE } from './model.js';
+import {
+  INCIDENTS_DIR,
+  INDEX_PAGE,
+  isSpecial,
+  LOG_PAGE,
+  pageTitle,
+  SCHEMA_PAGE,
+  type WikiModel,
+} from './model.js';
 import { loadPages } from './pages.js';
 import type { PageInfo } from './types.js';
 
@@ -11,7 +19,7 @@ import type { PageInfo } from './types.js';
  * each with its title and the first paragraph of its body. People edit the
  * pages; the catalogue follows.
  */
-export function renderIndex(pages: Iterable<PageInfo>): string {
+export function renderIndex(pages: Iterable<PageInfo>, summaryOf: (page: PageInfo) => string): string {
   const all = [...pages];
   const has = (p: string) => all.some((x) => x.path === p);
   const sections = new Map<string, PageInfo[]>();
@@ -36,22 +44,34 @@ export function renderIndex(pages: Iterable<PageInfo>): string {
     lines.push('', `## ${sectionName(key)}`, '');
     const list = sections.get(key)!.sort((a, b) => (a.path < b.path ? -1 : 1));
     for (const page of list) {
-      const summary = page.summary ? ` — ${page.summary}` : '';
+      const text = summaryOf(page);
+      const summary = text ? ` — ${text}` : '';
       lines.push(`- [${escapeText(pageTitle(page))}](${encodePath(page.path)})${summary}`);
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** Write index.md from the current pages; returns whether it changed. */
+/** Write index.md from the current pages (those of `model`, else read now); returns whether it changed. */
 export async function regenerateIndex(
   root: string,
-  opts: { wikiDir?: string; pages?: Map<string, PageInfo> } = {},
+  opts: { wikiDir?: string; model?: WikiModel } = {},
 ): Promise<{ path: string; changed: boolean }> {
   const wikiDir = resolve(opts.wikiDir ?? jidokaPaths(root).wikiDir);
-  const pages = opts.pages ?? (await loadPages(wikiDir, { cacheDir: jidokaPaths(root).cache })).pages;
+  let text: string;
+  if (opts.model) {
+    const model = opts.model;
+    text = renderIndex(model.pages.values(), (page) => model.body(page).summary);
+  } else {
+    const loaded = await loadPages(wikiDir, {
+      cacheDir: jidokaPaths(root).cache,
+      wikiRel: relative(root, wikiDir).split(sep).join('/'),
+    });
+    await loaded.bodies.ensure(loaded.pages.values());
+    loaded.save();
+    text = renderIndex(loaded.pages.values(), (page) => loaded.bodies.get(page).summary);
+  }
   const path = join(wikiDir, INDEX_PAGE);
-  const text = renderIndex(pages.values());
   const before = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   if (before === text) return { path, changed: false };
   writeFileAtomic(path, text);

@@ -5,17 +5,25 @@ import { usageError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
 import { type GitFacts, gatherGitFacts, prefetchGit } from './git-facts.js';
 import { regenerateIndex } from './index-file.js';
+import { validLinkResults } from './link-results.js';
 import type { WikiModel } from './model.js';
-import { type LoadStats, loadPages } from './pages.js';
+import { type LoadedPages, type LoadStats, loadPages } from './pages.js';
 import { factRules } from './rules/facts.js';
 import { frontmatterRules } from './rules/frontmatter.js';
 import { indexRules } from './rules/index-drift.js';
-import { linkRules, scanLinks } from './rules/links.js';
+import { type LinkScan, linkRules, scanLinks } from './rules/links.js';
 import { logFormatRules } from './rules/log-format.js';
 import { placeholderRules } from './rules/placeholder.js';
 import { stalenessRules } from './rules/staleness.js';
 import { uncoveredRules } from './rules/uncovered.js';
-import { FIXABLE_RULES, type LintCounts, type LintFinding, type LintReport, type PageInfo } from './types.js';
+import {
+  FIXABLE_RULES,
+  type LintCounts,
+  type LintFinding,
+  type LintReport,
+  type PageBody,
+  type PageInfo,
+} from './types.js';
 
 export interface LintOptions {
   /** Repository root. */
@@ -67,7 +75,7 @@ export async function lintWiki(opts: LintOptions): Promise<FullLintReport> {
         },
       };
     } else if (first.findings.some((f) => FIXABLE_RULES.includes(f.rule))) {
-      await regenerateIndex(root, { wikiDir, pages: first.model.pages });
+      await regenerateIndex(root, { wikiDir, model: first.model });
       report = { ...(await lintOnce(root, wikiDir, opts)), fix: { applied: ['regenerated index.md'] } };
     } else report = { ...first, fix: { applied: [] } };
   }
@@ -81,9 +89,15 @@ async function lintOnce(
   wikiDir: string,
   opts: LintOptions,
 ): Promise<FullLintReport & { model: WikiModel }> {
-  const { model, facts, stats } = await analyzeWiki(root, wikiDir, opts);
+  const { model, facts, loaded } = await analyzeWiki(root, wikiDir, opts);
   const pages = model.pages;
-  let findings = runRules(model, facts, opts.config.docs.uncovered);
+  const reuse = validLinkResults(model, loaded.links.cached, loaded.links);
+  const toCheck: PageInfo[] = [];
+  for (const page of pages.values()) if (!reuse.has(page.path)) toCheck.push(page);
+  await loaded.bodies.ensure(toCheck);
+  const links = scanLinks(model, reuse);
+  loaded.save(links.results);
+  let findings = runRules(model, facts, opts.config.docs.uncovered, links);
   if (opts.paths?.length) {
     const wanted = opts.paths.map((p) => toPosix(relative(root, resolve(root, p))).replace(/\/$/, ''));
     findings = findings.filter((f) =>
@@ -95,36 +109,42 @@ async function lintOnce(
     counts: countFindings(findings),
     pages: pages.size,
     model,
-    stats: { ...stats, ms: 0, git: facts !== undefined },
+    stats: { ...loaded.stats, linksChecked: links.checked, ms: 0, git: facts !== undefined },
   };
 }
 
 /**
  * Read the wiki and the git facts the rules need, without running the rules:
  * the documentation loop reads staleness and coverage from this directly.
+ * Nothing is written to the cache until `loaded.save`.
  */
 export async function analyzeWiki(
   root: string,
   wikiDir: string,
   opts: { useCache?: boolean; workers?: number } = {},
-): Promise<{ model: WikiModel; facts: GitFacts | undefined; stats: LoadStats }> {
+): Promise<{ model: WikiModel; facts: GitFacts | undefined; loaded: LoadedPages }> {
   const prefetch = prefetchGit(root);
-  const { pages, stats } = await loadPages(wikiDir, {
+  const wikiRel = toPosix(relative(root, wikiDir));
+  const loaded = await loadPages(wikiDir, {
     cacheDir: (opts.useCache ?? true) ? jidokaPaths(root).cache : undefined,
+    wikiRel,
     workers: opts.workers,
   });
-  const model = buildModel(root, toPosix(relative(root, wikiDir)), pages);
-  const facts = await gatherGitFacts(root, pages.values(), prefetch);
-  return { model, facts, stats };
+  const model = buildModel(root, wikiRel, loaded.pages, (page) => loaded.bodies.get(page));
+  const facts = await gatherGitFacts(root, loaded.pages.values(), prefetch);
+  return { model, facts, loaded };
 }
 
-/** Every rule, in one place: pure functions of the pages and the git facts. */
+/**
+ * Every rule, in one place: pure functions of the pages and the git facts.
+ * `links` is the link scan, when the caller made it (with cached results).
+ */
 export function runRules(
   model: WikiModel,
   facts: GitFacts | undefined,
   uncoveredGlobs: readonly string[],
+  links: LinkScan = scanLinks(model),
 ): LintFinding[] {
-  const links = scanLinks(model);
   const findings = [
     ...linkRules(model, links),
     ...indexRules(model, links),
@@ -140,11 +160,17 @@ export function runRules(
   );
 }
 
-export function buildModel(root: string, wikiRel: string, pages: Map<string, PageInfo>): WikiModel {
+export function buildModel(
+  root: string,
+  wikiRel: string,
+  pages: Map<string, PageInfo>,
+  body: (page: PageInfo) => PageBody,
+): WikiModel {
   const known = new Map<string, boolean>();
   return {
     wikiRel,
     pages,
+    body,
     exists: (p) => {
       let hit = known.get(p);
       if (hit === undefined) {

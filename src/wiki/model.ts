@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import { headingSlugs, unpackHeadings } from './packed.js';
-import type { PageInfo } from './types.js';
+import type { PageBody, PageInfo } from './types.js';
 
 /**
  * What the rules see: the parsed pages of one wiki folder, keyed by their
@@ -12,6 +12,8 @@ export interface WikiModel {
   /** Repo-relative posix path of the wiki folder, e.g. `wiki`. */
   wikiRel: string;
   pages: Map<string, PageInfo>;
+  /** A page's links and summary (loaded on demand: see pages.ts). */
+  body(page: PageInfo): PageBody;
   /** Does this repo-relative path exist (file or folder)? */
   exists(repoPath: string): boolean;
 }

@@ -8,7 +8,7 @@ import { parseFrontmatter } from '../core/frontmatter.js';
 import { contentHash } from './hash.js';
 import { packHeadings, packLink } from './packed.js';
 import { uniqueSlugger } from './slug.js';
-import type { PageHeading, PageInfo, PagePlaceholder, PageWikilink } from './types.js';
+import type { PageHeading, PagePlaceholder, PageWikilink, ParsedPage } from './types.js';
 
 const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkGfm);
 
@@ -22,7 +22,7 @@ const SUMMARY_MAX = 240;
  * Parse one page into the plain data the rules read. Pure: same text, same
  * result; this is what the cache stores and what worker threads compute.
  */
-export function parsePage(path: string, text: string, hash = contentHash(text)): PageInfo {
+export function parsePage(path: string, text: string, hash = contentHash(text)): ParsedPage {
   const fm = parseFrontmatter(text);
   const keyLines: Record<string, number> = {};
   for (const key of Object.keys(fm.data)) {
@@ -80,14 +80,15 @@ export function parsePage(path: string, text: string, hash = contentHash(text)):
   }
 
   return {
-    path,
-    hash,
-    frontmatter: { present: fm.present, data: fm.data, errors: fm.errors, keyLines },
-    headings: packHeadings(headings),
-    links,
-    wikilinks,
-    placeholders,
-    summary,
+    page: {
+      path,
+      hash,
+      frontmatter: { present: fm.present, data: fm.data, errors: fm.errors, keyLines },
+      headings: packHeadings(headings),
+      wikilinks,
+      placeholders,
+    },
+    body: { links, summary },
   };
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { PageInfo } from './types.js';
+import type { ParsedPage } from './types.js';
 
 export interface ParseItem {
   path: string;
@@ -23,7 +23,7 @@ const BATCH_PAGES = 64;
 export async function parseAll(
   items: ParseItem[],
   workers?: number,
-): Promise<{ pages: PageInfo[]; workers: number }> {
+): Promise<{ pages: ParsedPage[]; workers: number }> {
   const workerFile = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
   const wanted = workers ?? (items.length >= MIN_PAGES_FOR_WORKERS ? availableParallelism() : 0);
   const count = Math.min(wanted, Math.ceil(items.length / BATCH_PAGES));
@@ -35,7 +35,7 @@ export async function parseAll(
   }
   const batches: ParseItem[][] = [];
   for (let i = 0; i < items.length; i += BATCH_PAGES) batches.push(items.slice(i, i + BATCH_PAGES));
-  const results: PageInfo[][] = new Array(batches.length);
+  const results: ParsedPage[][] = new Array(batches.length);
   let next = 0;
   const pool = Array.from({ length: count }, () => new Worker(workerFile));
   try {
@@ -48,7 +48,7 @@ export async function parseAll(
               const id = next++;
               worker.postMessage({ id, items: batches[id] });
             };
-            worker.on('message', (msg: { id: number; pages: PageInfo[] }) => {
+            worker.on('message', (msg: { id: number; pages: ParsedPage[] }) => {
               results[msg.id] = msg.pages;
               send();
             });

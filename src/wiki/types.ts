@@ -8,7 +8,7 @@ import type { YamlProblem } from '../core/yaml.js';
 export type Severity = 'error' | 'warning';
 
 /** Bump when PageInfo's shape or what parse-page.ts extracts changes: older cache entries are then ignored. */
-export const PARSER_VERSION = 4;
+export const PARSER_VERSION = 5;
 
 /** One lint finding. `file` is repo-relative (posix); line and column are 1-based. */
 export interface LintFinding {
@@ -73,7 +73,11 @@ export interface PagePlaceholder extends Position {
   text: string;
 }
 
-/** Everything the rules need from one page; serializable. */
+/**
+ * What the rules read from every page on every lint; serializable. Kept
+ * small: the incremental lint loads it for all pages from the cache. The
+ * bulky rest is in PageBody, loaded only for pages whose links are checked.
+ */
 export interface PageInfo {
   /** Wiki-relative posix path, e.g. `20_SYSTEM/wiki.md`. */
   path: string;
@@ -88,12 +92,36 @@ export interface PageInfo {
   };
   /** Headings, packed (see packed.ts). */
   headings: string;
-  /** Relative links, packed (see packed.ts). */
-  links: string;
   wikilinks: PageWikilink[];
   placeholders: PagePlaceholder[];
+}
+
+/** What only some lints need from a page: its links (to check them) and summary (for index.md). */
+export interface PageBody {
+  /** Relative links, packed (see packed.ts). */
+  links: string;
   /** The first paragraph as plain text, whitespace collapsed: what index.md shows. */
   summary: string;
+}
+
+/** One page, parsed. */
+export interface ParsedPage {
+  page: PageInfo;
+  body: PageBody;
+}
+
+/**
+ * The outcome of checking one page's relative links, kept in the cache while
+ * nothing it depends on has changed: the pages its links reach (their paths
+ * and headings) and the other files they name (whether each existed).
+ */
+export interface LinkResult {
+  /** broken-link and broken-anchor findings, and index-drift for index.md entries naming missing pages. */
+  findings: LintFinding[];
+  /** Wiki-relative paths of the pages its links reach, one per line (each once; may include itself). */
+  pages: string;
+  /** Repo-relative paths of the non-page targets, with whether each existed: `1path` / `0path`, one per line. */
+  files: string;
 }
 
 export interface LintCounts {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
-import { cacheDirOf, shardOf } from '../../src/wiki/cache.js';
+import { bodyFile, cacheDirOf, metaFile, shardOf } from '../../src/wiki/cache.js';
 import { lintWiki } from '../../src/wiki/lint.js';
 import { commitAll, page, tempRepo, write } from './helpers.js';
 
@@ -59,7 +59,7 @@ describe('lint cache', () => {
     const dir = sampleWiki(12);
     const expected = (await lint(dir, false)).findings;
     expect(expected.length).toBeGreaterThan(2);
-    const cacheDir = cacheDirOf(join(dir, '.jidoka', 'cache'));
+    const cacheDir = cacheDirOf(join(dir, '.jidoka', 'cache'), 'wiki');
     expect((await lint(dir)).findings).toEqual(expected);
     const shards = () => readdirSync(cacheDir).map((f) => join(cacheDir, f));
     const good = new Map(shards().map((f) => [f, readFileSync(f, 'utf8')]));
@@ -74,16 +74,36 @@ describe('lint cache', () => {
     for (const f of good.keys()) writeFileSync(f, 'not json at all');
     expect((await lint(dir)).findings).toEqual(expected);
 
-    // Valid JSON, edited: a page's links emptied. The shard's checksum no longer matches: ignored, re-parsed.
-    for (const [f, text] of good) writeFileSync(f, text);
-    const p3 = join(cacheDir, `shard-${String(shardOf('20_SYSTEM/p3.md')).padStart(2, '0')}.json`);
-    const [sum, json] = good.get(p3)!.split('\n');
-    const tampered = JSON.parse(json!);
-    tampered.entries['20_SYSTEM/p3.md'].page.links = '';
-    writeFileSync(p3, `${sum}\n${JSON.stringify(tampered)}`);
+    // Valid JSON, edited: a page's headings emptied. The shard's checksum no longer matches: ignored, re-parsed.
+    const restore = () => {
+      for (const [f, text] of good) writeFileSync(f, text);
+    };
+    const tamper = (file: string, edit: (entry: Record<string, unknown>) => void) => {
+      const [sum, json] = good.get(file)!.split('\n');
+      const data = JSON.parse(json!);
+      edit(data.entries['20_SYSTEM/p3.md']);
+      writeFileSync(file, `${sum}\n${JSON.stringify(data)}`);
+      return Object.keys(data.entries).length;
+    };
+    restore();
+    const inShard = tamper(metaFile(cacheDir, shardOf('20_SYSTEM/p3.md')), (e) => {
+      (e.page as { headings: string }).headings = '';
+    });
     const r = await lint(dir);
     expect(r.findings).toEqual(expected);
-    expect(r.stats.parsed).toBe(Object.keys(tampered.entries).length);
+    expect(r.stats.parsed).toBe(inShard);
+    expect(r.stats.linksChecked).toBe(13);
+
+    // A page's cached links emptied: its body shard is ignored, the page's links read from the file again.
+    restore();
+    tamper(bodyFile(cacheDir, shardOf('20_SYSTEM/p3.md')), (e) => {
+      e.links = '';
+    });
+    writeFileSync(
+      join(dir, 'wiki/20_SYSTEM/p0.md'),
+      page('Page 0', '## Other\n\nLinks to [next](p1.md#part).'),
+    );
+    expect((await lint(dir)).findings).toEqual((await lint(dir, false)).findings);
   });
 
   it('parses on worker threads with the same findings as inline (compiled build)', async () => {
@@ -96,5 +116,110 @@ describe('lint cache', () => {
     expect(inline.stats.workers).toBe(0);
     expect(threaded.findings).toEqual(inline.findings);
     expect(threaded.findings.length).toBeGreaterThan(2);
+  });
+});
+
+describe('cached link results', () => {
+  /** Lint with the cache, and check it agrees with a lint from scratch. */
+  const both = async (dir: string) => {
+    const cached = await lint(dir);
+    expect(cached.findings).toEqual((await lint(dir, false)).findings);
+    return cached;
+  };
+  const p = (i: number) => `wiki/20_SYSTEM/p${i}.md`;
+
+  it('checks only the edited page when its headings stay, and the pages linking to it when they change', async () => {
+    const dir = sampleWiki(20);
+    expect((await both(dir)).stats.linksChecked).toBe(21);
+    expect((await both(dir)).stats.linksChecked).toBe(0);
+
+    write(dir, p(7), page('Page 7', '## Part\n\nLinks to [next](p8.md#part), then [nowhere](nowhere.md).'));
+    const edited = await both(dir);
+    expect(edited.stats.linksChecked).toBe(1);
+    expect(edited.findings.some((f) => f.file === p(7) && f.message.includes('nowhere.md'))).toBe(true);
+
+    // p7's heading renamed: p6 links to p7.md#part (now broken), index.md links to p7; both checked again.
+    write(dir, p(7), page('Page 7', '## Renamed\n\nLinks to [next](p8.md#part).'));
+    const renamed = await both(dir);
+    expect(renamed.stats.linksChecked).toBe(3);
+    expect(renamed.findings.some((f) => f.file === p(6) && f.rule === 'broken-anchor')).toBe(true);
+  });
+
+  it('follows pages removed and added, and other files deleted and created, with no other edit', async () => {
+    const dir = sampleWiki(10);
+    write(dir, 'src/x/linked.ts', 'x\n');
+    write(dir, p(2), page('Page 2', '## Part\n\n[code](../../src/x/linked.ts) and [next](p3.md#part).'));
+    await both(dir);
+
+    rmSync(join(dir, p(5)));
+    const removed = await both(dir);
+    expect(removed.findings.some((f) => f.file === p(4) && f.rule === 'broken-link')).toBe(true);
+
+    // p3 links to gone.md: writing it mends that link, though p3 did not change.
+    write(dir, 'wiki/20_SYSTEM/gone.md', page('Gone', 'Back.'));
+    const added = await both(dir);
+    expect(added.findings.some((f) => f.file === p(3) && f.message.includes('gone.md'))).toBe(false);
+
+    rmSync(join(dir, 'src/x/linked.ts'));
+    const deleted = await both(dir);
+    expect(deleted.findings.some((f) => f.file === p(2) && f.message.includes('linked.ts'))).toBe(true);
+    write(dir, 'src/x/linked.ts', 'x\n');
+    expect((await both(dir)).findings.some((f) => f.message.includes('linked.ts'))).toBe(false);
+  });
+
+  it('agrees with a lint from scratch through a random run of edits', async () => {
+    const dir = sampleWiki(12);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const heads = ['Part', 'Other', 'Third'];
+    for (let step = 0; step < 30; step++) {
+      const i = rand(14);
+      const file = p(i);
+      switch (rand(6)) {
+        case 0:
+          rmSync(join(dir, file), { force: true });
+          break;
+        case 1:
+          rmSync(join(dir, `src/x/f${rand(3)}.ts`), { force: true });
+          break;
+        case 2:
+          write(dir, `src/x/f${rand(3)}.ts`, 'x\n');
+          break;
+        case 3: // retitled: wikilinks by title now lead elsewhere, or nowhere
+          write(
+            dir,
+            file,
+            page(`Retitled ${rand(3)}`, `## Part\n\n[[Retitled ${rand(3)}]] [[p${rand(14)}#part]]`),
+          );
+          break;
+        default: {
+          const links = [0, 1, 2].map(
+            () => `[a](p${rand(14)}.md#${heads[rand(3)]!.toLowerCase()}) [f](../../src/x/f${rand(3)}.ts)`,
+          );
+          write(
+            dir,
+            file,
+            page(`Page ${i}`, `## ${heads[rand(3)]}\n\n${links.join(' ')} [[Page ${rand(14)}]]`),
+          );
+        }
+      }
+      await both(dir);
+    }
+  });
+
+  it('a crash while saving (shards newer than the manifest) makes every page be checked again', async () => {
+    const dir = sampleWiki(10);
+    await both(dir);
+    const cacheDir = cacheDirOf(join(dir, '.jidoka', 'cache'), 'wiki');
+    const manifest = readFileSync(join(cacheDir, 'manifest.json'), 'utf8');
+    write(dir, p(4), page('Page 4', '## Moved\n\nText.'));
+    await both(dir);
+    // As if the process died after writing the shards and before the manifest.
+    writeFileSync(join(cacheDir, 'manifest.json'), manifest);
+    const after = await both(dir);
+    expect(after.stats.linksChecked).toBe(11);
   });
 });

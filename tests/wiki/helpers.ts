@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { buildModel, runRules } from '../../src/wiki/lint.js';
 import type { WikiModel } from '../../src/wiki/model.js';
 import { parsePage } from '../../src/wiki/parse-page.js';
-import type { LintFinding, PageInfo } from '../../src/wiki/types.js';
+import type { LintFinding, PageBody, PageInfo } from '../../src/wiki/types.js';
 
 export const SHA = 'a'.repeat(40);
 
@@ -33,8 +33,13 @@ export function indexOf(paths: string[]): string {
 /** Parse an in-memory wiki (wiki-relative path → text); `existing` are other repo files links may point at. */
 export function modelOf(files: Record<string, string>, existing: string[] = []): WikiModel {
   const pages = new Map<string, PageInfo>();
-  for (const path of Object.keys(files).sort()) pages.set(path, parsePage(path, files[path]!));
-  const model = buildModel('/nonexistent', 'wiki', pages);
+  const bodies = new Map<PageInfo, PageBody>();
+  for (const path of Object.keys(files).sort()) {
+    const { page, body } = parsePage(path, files[path]!);
+    pages.set(path, page);
+    bodies.set(page, body);
+  }
+  const model = buildModel('/nonexistent', 'wiki', pages, (page) => bodies.get(page)!);
   const known = new Set(existing);
   return { ...model, exists: (p) => known.has(p) };
 }

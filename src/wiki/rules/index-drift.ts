@@ -18,8 +18,9 @@ export function indexRules(model: WikiModel, scan: LinkScan = scanLinks(model)):
     if (pages.length) out.push(finding('index-drift', indexFile, 1, 1, `index.md is missing; ${FIX}`));
     return out;
   }
-  for (const page of pages) {
-    if (scan.listed.has(page)) continue;
+  const unlisted = pages.filter((page) => !scan.listed.has(page));
+  const linked = scan.linkedFrom(unlisted);
+  for (const page of unlisted) {
     out.push(
       finding(
         'index-drift',
@@ -29,7 +30,7 @@ export function indexRules(model: WikiModel, scan: LinkScan = scanLinks(model)):
         `${repoPath(model, page.path)} ("${pageTitle(page)}") is not listed in index.md; ${FIX}`,
       ),
     );
-    if (!scan.inbound.has(page))
+    if (!linked.has(page))
       out.push(
         finding(
           'orphan-page',

@@ -8,7 +8,7 @@ import {
 } from '../model.js';
 import { linkAt, newCursor, readLink, unpackHeadings } from '../packed.js';
 import { slugify } from '../slug.js';
-import type { LintFinding, PageInfo } from '../types.js';
+import type { LinkResult, LintFinding, PageInfo } from '../types.js';
 import { finding } from './finding.js';
 
 /** One pass over every link of the wiki: what the link rules and the index rules both need. */
@@ -19,130 +19,237 @@ export interface LinkScan {
   indexMissing: LintFinding[];
   /** Pages index.md links to (a set of pages, not paths: identity hashing is the cheap kind). */
   listed: Set<PageInfo>;
-  /** Pages some other page (not index.md) links to. */
-  inbound: Set<PageInfo>;
+  /** Of `candidates`, the pages some other page (not index.md) links to. */
+  linkedFrom(candidates: readonly PageInfo[]): Set<PageInfo>;
+  /** Every page's link result, reused or worked out now: what the cache keeps. */
+  results: Map<string, LinkResult>;
+  /** How many pages had their links checked now (the others reused a result). */
+  checked: number;
 }
 
 /**
- * Resolve every link and wikilink once. External links were dropped at
- * parse time and are left alone. Links from index.md to missing pages are
- * index drift, not broken links.
+ * Resolve every link and wikilink. A page's links are checked again only
+ * when `reuse` has no result for it (see link-results.ts: a result is
+ * reused while nothing it depends on changed). External links were dropped
+ * at parse time and are left alone.
  */
-export function scanLinks(model: WikiModel): LinkScan {
-  const scan: LinkScan = { findings: [], indexMissing: [], listed: new Set(), inbound: new Set() };
-  const out = scan.findings;
-  const resolveWikilink = wikilinkResolver(model);
-  const cursor = newCursor();
+export function scanLinks(model: WikiModel, reuse: ReadonlyMap<string, LinkResult> = new Map()): LinkScan {
+  const findings: LintFinding[] = [];
+  const indexMissing: LintFinding[] = [];
+  const results = new Map<string, LinkResult>();
+  let checked = 0;
+  let resolveWikilink: ReturnType<typeof wikilinkResolver> | undefined;
   for (const page of model.pages.values()) {
-    const file = repoPath(model, page.path);
-    const isIndex = page.path === INDEX_PAGE;
-    const packed = page.links;
-    const reach = (target: PageInfo) => {
-      if (isIndex) scan.listed.add(target);
-      else if (target !== page) scan.inbound.add(target);
-    };
-    // A plain loop, not a callback per link: this is the hot path of a large wiki's lint.
-    for (let at = 0; at < packed.length; at = cursor.next) {
-      readLink(packed, at, cursor);
-      const { target, anchor } = cursor;
-      if (target === '') {
-        if (anchor && !hasAnchor(page, anchor)) {
-          const l = linkAt(packed, at);
-          out.push(
-            finding(
-              'broken-anchor',
-              file,
-              l.line,
-              l.column,
-              `#${anchor} is not a heading on this page; link to an existing heading (${headingHint(page.headings)}) or add it`,
-            ),
-          );
+    let result = reuse.get(page.path);
+    if (!result) {
+      resolveWikilink ??= page.wikilinks.length ? wikilinkResolver(model) : undefined;
+      result = checkLinks(model, page, resolveWikilink);
+      checked++;
+    }
+    results.set(page.path, result);
+    for (const f of result.findings) (f.rule === 'index-drift' ? indexMissing : findings).push(f);
+  }
+  const listed = new Set<PageInfo>();
+  const index = results.get(INDEX_PAGE);
+  if (index) for (const path of lines(index.pages)) addPage(model, listed, path);
+  return {
+    findings,
+    indexMissing,
+    listed,
+    linkedFrom: (candidates) => linkedFrom(results, candidates),
+    results,
+    checked,
+  };
+}
+
+/**
+ * Which of `candidates` another page links to. Asked only for pages
+ * index.md does not list (usually none or a few), so a lint need not build
+ * the inbound set of the whole wiki: a few candidates are searched for in
+ * each page's result, many by one pass over all of them.
+ */
+function linkedFrom(
+  results: ReadonlyMap<string, LinkResult>,
+  candidates: readonly PageInfo[],
+): Set<PageInfo> {
+  const found = new Set<PageInfo>();
+  if (!candidates.length) return found;
+  const wanted = new Map(candidates.map((p) => [p.path, p]));
+  for (const [from, result] of results) {
+    if (from === INDEX_PAGE) continue;
+    if (wanted.size <= 16) {
+      for (const [path, page] of wanted)
+        if (path !== from && hasLine(result.pages, path)) {
+          found.add(page);
+          wanted.delete(path);
         }
-        continue;
+    } else
+      for (const path of lines(result.pages)) {
+        const page = path !== from ? wanted.get(path) : undefined;
+        if (page) {
+          found.add(page);
+          wanted.delete(path);
+        }
       }
-      const hit = resolveTarget(model, target);
-      if (hit === null) {
+    if (!wanted.size) break;
+  }
+  return found;
+}
+
+function addPage(model: WikiModel, set: Set<PageInfo>, path: string): void {
+  const page = model.pages.get(path);
+  if (page) set.add(page);
+}
+
+function lines(packed: string): string[] {
+  return packed ? packed.split('\n') : [];
+}
+
+/** Is `line` one of the lines of `packed`? */
+function hasLine(packed: string, line: string): boolean {
+  for (let at = packed.indexOf(line); at >= 0; at = packed.indexOf(line, at + 1)) {
+    const end = at + line.length;
+    if (
+      (at === 0 || packed.charCodeAt(at - 1) === 10) &&
+      (end === packed.length || packed.charCodeAt(end) === 10)
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Check one page's links and wikilinks: its findings, and what they depend
+ * on. `resolveWikilink` is needed only when the page has wikilinks.
+ */
+export function checkLinks(
+  model: WikiModel,
+  page: PageInfo,
+  resolveWikilink?: ReturnType<typeof wikilinkResolver>,
+): LinkResult {
+  const findings: LintFinding[] = [];
+  const pages = new Set<string>();
+  const files = new Map<string, boolean>();
+  const file = repoPath(model, page.path);
+  const isIndex = page.path === INDEX_PAGE;
+  const packed = model.body(page).links;
+  const cursor = newCursor();
+  // A plain loop, not a callback per link: this is the hot path of a cold lint.
+  for (let at = 0; at < packed.length; at = cursor.next) {
+    readLink(packed, at, cursor);
+    const { target, anchor } = cursor;
+    if (target === '') {
+      if (anchor && !hasAnchor(page, anchor)) {
         const l = linkAt(packed, at);
-        out.push(
+        findings.push(
+          finding(
+            'broken-anchor',
+            file,
+            l.line,
+            l.column,
+            `#${anchor} is not a heading on this page; link to an existing heading (${headingHint(page.headings)}) or add it`,
+          ),
+        );
+      }
+      continue;
+    }
+    const hit = resolveTarget(model, target);
+    if (hit === null) {
+      const l = linkAt(packed, at);
+      findings.push(
+        finding(
+          'broken-link',
+          file,
+          l.line,
+          l.column,
+          `${l.url} points outside the repository; link to a file inside it or use a full URL`,
+        ),
+      );
+    } else if (typeof hit === 'string') {
+      const exists = model.exists(hit);
+      files.set(hit, exists);
+      if (exists) continue;
+      const l = linkAt(packed, at);
+      if (isIndex && hit.endsWith('.md'))
+        findings.push(
+          finding(
+            'index-drift',
+            file,
+            l.line,
+            l.column,
+            `index.md lists ${hit}, which does not exist; run \`jidoka wiki lint --fix\` to regenerate index.md`,
+          ),
+        );
+      else
+        findings.push(
           finding(
             'broken-link',
             file,
             l.line,
             l.column,
-            `${l.url} points outside the repository; link to a file inside it or use a full URL`,
+            `${l.url}: ${hit} does not exist; fix the path (relative to this page) or create the file`,
           ),
         );
-      } else if (typeof hit === 'string') {
-        if (model.exists(hit)) continue;
+    } else {
+      pages.add(hit.path);
+      if (anchor && !hasAnchor(hit, anchor)) {
         const l = linkAt(packed, at);
-        if (isIndex && hit.endsWith('.md'))
-          scan.indexMissing.push(
-            finding(
-              'index-drift',
-              file,
-              l.line,
-              l.column,
-              `index.md lists ${hit}, which does not exist; run \`jidoka wiki lint --fix\` to regenerate index.md`,
-            ),
-          );
-        else
-          out.push(
-            finding(
-              'broken-link',
-              file,
-              l.line,
-              l.column,
-              `${l.url}: ${hit} does not exist; fix the path (relative to this page) or create the file`,
-            ),
-          );
-      } else {
-        if (isIndex) scan.listed.add(hit);
-        else if (hit !== page) scan.inbound.add(hit);
-        if (anchor && !hasAnchor(hit, anchor)) {
-          const l = linkAt(packed, at);
-          out.push(
-            finding(
-              'broken-anchor',
-              file,
-              l.line,
-              l.column,
-              `${l.url}: ${repoPath(model, hit.path)} has no heading #${anchor}; use one of its headings (${headingHint(hit.headings)})`,
-            ),
-          );
-        }
-      }
-    }
-    for (const wl of page.wikilinks) {
-      const name = wl.target.split('|')[0]!.split('#')[0]!.trim();
-      const { page: target, anchor } = name
-        ? resolveWikilink(wl.target)
-        : { page, anchor: wl.target.split('#')[1] };
-      if (!target) {
-        out.push(
-          finding(
-            'dead-wikilink',
-            file,
-            wl.line,
-            wl.column,
-            `[[${wl.target}]] matches no page (by path, file name or title); fix the name or write the page`,
-          ),
-        );
-        continue;
-      }
-      reach(target);
-      if (anchor && !hasAnchor(target, slugify(anchor.split('|')[0]!.trim())))
-        out.push(
+        findings.push(
           finding(
             'broken-anchor',
             file,
-            wl.line,
-            wl.column,
-            `[[${wl.target}]]: ${repoPath(model, target.path)} has no heading "${anchor}"; use one of its headings (${headingHint(target.headings)})`,
+            l.line,
+            l.column,
+            `${l.url}: ${repoPath(model, hit.path)} has no heading #${anchor}; use one of its headings (${headingHint(hit.headings)})`,
           ),
         );
+      }
     }
   }
-  return scan;
+  if (page.wikilinks.length)
+    checkWikilinks(model, page, resolveWikilink ?? wikilinkResolver(model), pages, findings);
+  let filesPacked = '';
+  for (const [path, exists] of files) filesPacked += `${exists ? 1 : 0}${path}\n`;
+  return { findings, pages: [...pages].join('\n'), files: filesPacked };
+}
+
+function checkWikilinks(
+  model: WikiModel,
+  page: PageInfo,
+  resolveWikilink: ReturnType<typeof wikilinkResolver>,
+  reached: Set<string>,
+  out: LintFinding[],
+): void {
+  const file = repoPath(model, page.path);
+  for (const wl of page.wikilinks) {
+    const name = wl.target.split('|')[0]!.split('#')[0]!.trim();
+    const { page: target, anchor } = name
+      ? resolveWikilink(wl.target)
+      : { page, anchor: wl.target.split('#')[1] };
+    if (!target) {
+      out.push(
+        finding(
+          'dead-wikilink',
+          file,
+          wl.line,
+          wl.column,
+          `[[${wl.target}]] matches no page (by path, file name or title); fix the name or write the page`,
+        ),
+      );
+      continue;
+    }
+    reached.add(target.path);
+    if (anchor && !hasAnchor(target, slugify(anchor.split('|')[0]!.trim())))
+      out.push(
+        finding(
+          'broken-anchor',
+          file,
+          wl.line,
+          wl.column,
+          `[[${wl.target}]]: ${repoPath(model, target.path)} has no heading "${anchor}"; use one of its headings (${headingHint(target.headings)})`,
+        ),
+      );
+  }
 }
 
 export function linkRules(model: WikiModel, scan: LinkScan = scanLinks(model)): LintFinding[] {
