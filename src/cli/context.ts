@@ -5,7 +5,7 @@ import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { describeError, JidokaError } from '../core/errors.js';
 import { createLogger, setLogger } from '../core/log.js';
 import { type JidokaPaths, jidokaPaths } from '../core/paths.js';
-import { findRepoRoot } from '../git/repo.js';
+import { findRepoRoot } from '../git/root.js';
 
 /** What every command gets: where it runs, the repository, its config, a logger. */
 export interface CliContext {

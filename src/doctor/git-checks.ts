@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { buildEnv, runProcess } from '../agents/runner.js';
-import { findRepoRoot, gitAt, mainBranch, revParse } from '../git/repo.js';
+import { gitAt, mainBranch, revParse } from '../git/repo.js';
+import { findRepoRoot } from '../git/root.js';
 import type { DoctorCheck } from './report.js';
 
 /** Worktrees as Jidoka uses them (`worktree add -b`, `list --porcelain`) need this git. */

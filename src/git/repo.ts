@@ -1,7 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
-import { JidokaError } from '../core/errors.js';
 
 /**
  * A simple-git client rooted at `dir`, with the environment git needs to be
@@ -43,25 +40,6 @@ const UNSAFE_ENV = new Set([
   'GIT_ASKPASS',
   'SSH_ASKPASS',
 ]);
-
-/**
- * The top of the git work tree containing `cwd`, or a clear error (exit 2).
- * Synchronous because every command needs it before doing anything else.
- */
-export function findRepoRoot(cwd: string): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--show-toplevel'], {
-      cwd: resolve(cwd),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim();
-  } catch {
-    throw new JidokaError(`${resolve(cwd)} is not inside a git repository`, {
-      exitCode: 2,
-      hint: 'run `git init` (or cd into your repository) first; Jidoka works inside a git repo',
-    });
-  }
-}
 
 export async function hasCommits(git: SimpleGit): Promise<boolean> {
   // simple-git's raw() resolves with "" when git fails quietly, so judge by the output, not by a throw.
