@@ -8,8 +8,7 @@ import { parseDuration } from '../core/duration.js';
  * and leave as milliseconds. The file `jidoka init` writes documents every key
  * and default below; keep the two in step (a test compares them).
  */
-export const ROLES = ['maker', 'checker', 'goal', 'auditor', 'docs', 'diagnose'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from './roles.js';
 
 export const ADAPTERS = ['claude', 'codex', 'opencode', 'gemini', 'pi', 'aider', 'command'] as const;
 export type AdapterName = (typeof ADAPTERS)[number];
