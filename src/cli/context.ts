@@ -3,14 +3,15 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { describeError, JidokaError } from '../core/errors.js';
-import { createLogger, setLogger } from '../core/log.js';
+import { configureLogger, log } from '../core/log.js';
 import { type JidokaPaths, jidokaPaths } from '../core/paths.js';
 import { findRepoRoot } from '../git/root.js';
 
 /** What every command gets: where it runs, the repository, its config, a logger. */
 export interface CliContext {
   cwd: string;
-  logger: Logger;
+  /** The process logger (core/log.ts), created when first read. */
+  readonly logger: Logger;
   /** The repository root; throws a clear error (exit 2) outside a git repo. */
   root(): string;
   paths(): JidokaPaths;
@@ -25,13 +26,14 @@ export interface CliContext {
 export function contextFrom(cmd: Command): CliContext {
   const opts = cmd.optsWithGlobals() as { cwd?: string; logLevel?: string };
   const cwd = resolve(opts.cwd ?? process.cwd());
-  const logger = createLogger({ level: opts.logLevel });
-  setLogger(logger);
+  configureLogger({ level: opts.logLevel });
   let root: string | undefined;
   let loaded: LoadedConfig | undefined;
   const ctx: CliContext = {
     cwd,
-    logger,
+    get logger() {
+      return log();
+    },
     root: () => {
       root ??= findRepoRoot(cwd);
       return root;

@@ -1,17 +1,32 @@
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 
 /**
  * One logger for the process. JSON lines by default (what systemd, pm2 and
  * log shippers want), pretty when stderr is a terminal. The level comes from
  * `--log-level`, then `JIDOKA_LOG_LEVEL`, then `info`. Logs go to stderr so
  * that stdout stays clean for command output and `--json`.
+ *
+ * pino is required on first use, not imported: importing it costs ~50 ms of
+ * start-up that commands which never log should not pay, and a logger is
+ * wanted synchronously, which a dynamic `import()` cannot give.
  */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-let current: Logger | undefined;
+export interface LoggerOptions {
+  level?: string;
+  pretty?: boolean;
+}
 
-export function createLogger(opts: { level?: string; pretty?: boolean } = {}): Logger {
+const require = createRequire(import.meta.url);
+const loadPino = (): typeof import('pino') => require('pino') as typeof import('pino');
+
+let current: Logger | undefined;
+let configured: LoggerOptions | undefined;
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const pino = loadPino();
   const level = resolveLevel(opts.level);
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {
@@ -31,15 +46,17 @@ export function resolveLevel(flag?: string): LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : 'info';
 }
 
-export function setLogger(logger: Logger): void {
-  current = logger;
+/**
+ * What the CLI chose (`--log-level`, a terminal or not): the process logger
+ * is created from these options the first time anything logs.
+ */
+export function configureLogger(opts: LoggerOptions): void {
+  configured = opts;
+  current = undefined;
 }
 
-/** The process logger; a quiet JSON logger until the CLI sets one up. */
+/** The process logger; plain JSON lines unless the CLI configured it. */
 export function log(): Logger {
-  current ??= pino(
-    { level: resolveLevel(), base: { name: 'jidoka' } },
-    pino.destination({ dest: 2, sync: true }),
-  );
+  current ??= createLogger(configured ?? { pretty: false });
   return current;
 }
