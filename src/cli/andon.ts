@@ -1,9 +1,6 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { type Incident, listIncidents, parseWhys, readIncident } from '../andon/incident.js';
-import { readLine } from '../andon/line.js';
-import { pullLine, resolveIncident } from '../andon/resolve.js';
-import { andonSummary, formatAndonSummary } from '../andon/summary.js';
+import type { Incident } from '../andon/incident.js';
 import { CATEGORIES } from '../core/types.js';
 import { action } from './context.js';
 
@@ -18,7 +15,10 @@ export function registerAndon(program: Command): void {
     .description('list incidents, oldest first, with the line state')
     .option('--json', 'print as JSON')
     .action(
-      action((ctx, opts: { json?: boolean }) => {
+      action(async (ctx, opts: { json?: boolean }) => {
+        const { listIncidents } = await import('../andon/incident.js');
+        const { readLine } = await import('../andon/line.js');
+        const { andonSummary, formatAndonSummary } = await import('../andon/summary.js');
         const root = ctx.root();
         const { incidents, problems } = listIncidents(root);
         if (opts.json) {
@@ -44,7 +44,8 @@ export function registerAndon(program: Command): void {
     .description('show one incident (the A3 page)')
     .option('--json', 'print as JSON')
     .action(
-      action((ctx, id: string, opts: { json?: boolean }) => {
+      action(async (ctx, id: string, opts: { json?: boolean }) => {
+        const { parseWhys, readIncident } = await import('../andon/incident.js');
         const root = ctx.root();
         const incident = readIncident(root, id);
         if (opts.json)
@@ -62,10 +63,13 @@ export function registerAndon(program: Command): void {
     .option('--json', 'print as JSON')
     .action(
       action(async (ctx, opts: { reason: string; category: string; plan?: string; json?: boolean }) => {
+        const { pullLine } = await import('../andon/resolve.js');
+        const { readLine } = await import('../andon/line.js');
         const root = ctx.root();
+        const { config } = await ctx.config();
         const r = await pullLine({
           root,
-          config: ctx.config().config,
+          config,
           reason: opts.reason,
           category: opts.category,
           plan: opts.plan,
@@ -109,10 +113,12 @@ export function registerAndon(program: Command): void {
             json?: boolean;
           },
         ) => {
+          const { resolveIncident } = await import('../andon/resolve.js');
           const root = ctx.root();
+          const { config } = await ctx.config();
           const r = await resolveIncident({
             root,
-            config: ctx.config().config,
+            config,
             id,
             rootCause: opts.rootCause,
             countermeasure: opts.countermeasure,

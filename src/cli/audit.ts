@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { wikiSignals } from '../daemon/hooks.js';
-import { runAudit } from '../loops/audit.js';
-import { formatSignals } from '../loops/audit-signals.js';
 import { action } from './context.js';
 
 export function registerAudit(program: Command): void {
@@ -14,8 +11,11 @@ export function registerAudit(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(
       action(async (ctx, opts: { dryRun?: boolean; json?: boolean }) => {
+        const { wikiSignals } = await import('../daemon/hooks.js');
+        const { runAudit } = await import('../loops/audit.js');
+        const { formatSignals } = await import('../loops/audit-signals.js');
         const root = ctx.root();
-        const { config } = ctx.config({ required: true });
+        const { config } = await ctx.config({ required: true });
         const outcome = await runAudit({
           root,
           config,

@@ -1,13 +1,17 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { type LoadedConfig, loadConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { describeError, JidokaError } from '../core/errors.js';
 import { configureLogger, log } from '../core/log.js';
 import { type JidokaPaths, jidokaPaths } from '../core/paths.js';
 import { findRepoRoot } from '../git/root.js';
 
-/** What every command gets: where it runs, the repository, its config, a logger. */
+/**
+ * What every command gets: where it runs, the repository, its config, a logger.
+ * The logger and the config are made on first use, so a command that needs
+ * neither does not pay for loading pino, zod and yaml.
+ */
 export interface CliContext {
   cwd: string;
   /** The process logger (core/log.ts), created when first read. */
@@ -15,8 +19,8 @@ export interface CliContext {
   /** The repository root; throws a clear error (exit 2) outside a git repo. */
   root(): string;
   paths(): JidokaPaths;
-  /** jidoka.yaml validated; refuses (exit 2) with every problem when it is bad. */
-  config(opts?: { required?: boolean }): LoadedConfig;
+  /** jidoka.yaml validated (read once); refuses (exit 2) with every problem when it is bad. */
+  config(opts?: { required?: boolean }): Promise<LoadedConfig>;
   /** Write command output (stdout). */
   out(text: string): void;
   /** Print a value as stable, documented JSON on stdout. */
@@ -39,8 +43,11 @@ export function contextFrom(cmd: Command): CliContext {
       return root;
     },
     paths: () => jidokaPaths(ctx.root()),
-    config: (o) => {
-      loaded ??= loadConfig(ctx.root(), o);
+    config: async (o) => {
+      if (!loaded) {
+        const { loadConfig } = await import('../config/load.js');
+        loaded = loadConfig(ctx.root(), o);
+      }
       return loaded;
     },
     out: (text) => {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { startDaemon } from '../daemon/daemon.js';
-import { loopHooks } from '../daemon/hooks.js';
 import { action } from './context.js';
 
 export function registerDaemon(program: Command): void {
@@ -11,6 +9,8 @@ export function registerDaemon(program: Command): void {
     )
     .action(
       action(async (ctx) => {
+        const { startDaemon } = await import('../daemon/daemon.js');
+        const { loopHooks } = await import('../daemon/hooks.js');
         const daemon = startDaemon(ctx.root(), ctx.logger, loopHooks(ctx.logger));
         process.on('SIGTERM', () => daemon.stop('SIGTERM'));
         process.on('SIGINT', () => daemon.stop('SIGINT'));

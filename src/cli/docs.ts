@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { syncDocs } from '../loops/document.js';
 import { action } from './context.js';
 
 export function registerDocs(program: Command): void {
@@ -17,8 +16,9 @@ export function registerDocs(program: Command): void {
     )
     .action(
       action(async (ctx, flags: { dryRun?: boolean; json?: boolean }) => {
+        const { syncDocs } = await import('../loops/document.js');
         const root = ctx.root();
-        const { config } = ctx.config();
+        const { config } = await ctx.config();
         const result = await syncDocs({
           root,
           config,

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { runDoctor } from '../doctor/doctor.js';
-import { formatReport } from '../doctor/report.js';
 import { action } from './context.js';
 
 export function registerDoctor(program: Command): void {
@@ -11,6 +9,8 @@ export function registerDoctor(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 healthy (warnings allowed), 1 a check failed.')
     .action(
       action(async (ctx, opts: { json?: boolean }) => {
+        const { runDoctor } = await import('../doctor/doctor.js');
+        const { formatReport } = await import('../doctor/report.js');
         const report = await runDoctor(ctx.cwd);
         if (opts.json) ctx.json(report);
         else ctx.out(formatReport(report, ctx.cwd));

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { formatScaffold, scaffold } from '../init/scaffold.js';
 import { action } from './context.js';
 
 export function registerInit(program: Command): void {
@@ -10,7 +9,8 @@ export function registerInit(program: Command): void {
     )
     .option('--force', 'overwrite files that already exist')
     .action(
-      action((ctx, opts: { force?: boolean }) => {
+      action(async (ctx, opts: { force?: boolean }) => {
+        const { formatScaffold, scaffold } = await import('../init/scaffold.js');
         const root = ctx.root();
         ctx.out(formatScaffold(root, scaffold(root, { force: opts.force === true })));
         return 0;

@@ -39,6 +39,8 @@ export function buildProgram(): Command {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
+  // Registering is cheap on purpose: each command file imports its implementation inside
+  // its action, so `--version`, `--help` and every command load only what they run.
   for (const register of [
     registerInit,
     registerDoctor,

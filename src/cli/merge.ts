@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
 import { describeError } from '../core/errors.js';
-import { isStale, readLock } from '../core/lock.js';
-import { whoAmI } from '../core/who.js';
-import { docsAfterMerge } from '../daemon/hooks.js';
-import { mergePlan, openPullRequest } from '../loops/merge.js';
 import { action, type CliContext } from './context.js';
 
 export function registerMerge(program: Command): void {
@@ -18,8 +14,12 @@ export function registerMerge(program: Command): void {
 }
 
 async function merge(ctx: CliContext, id: string, opts: { pr?: boolean; json?: boolean }): Promise<number> {
+  const { mergePlan, openPullRequest } = await import('../loops/merge.js');
+  const { docsAfterMerge } = await import('../daemon/hooks.js');
+  const { isStale, readLock } = await import('../core/lock.js');
+  const { whoAmI } = await import('../core/who.js');
   const root = ctx.root();
-  const { config } = ctx.config({ required: true });
+  const { config } = await ctx.config({ required: true });
   if (opts.pr) {
     const url = await openPullRequest(root, config, id);
     if (opts.json) ctx.json({ plan: id, pr: url });

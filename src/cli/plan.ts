@@ -1,16 +1,6 @@
 import type { Command } from 'commander';
 import { JidokaError } from '../core/errors.js';
-import { appendLedger } from '../core/ledger.js';
-import { whoAmI } from '../core/who.js';
-import { isApprovedContent, recordApproval } from '../plans/approval.js';
-import {
-  findPlan,
-  formatPlanProblem,
-  listPlans,
-  markInvalid,
-  type PlanEntry,
-  setPlanStatus,
-} from '../plans/store.js';
+import type { PlanEntry } from '../plans/store.js';
 import type { PlanStatus } from '../plans/types.js';
 import { action, type CliContext } from './context.js';
 
@@ -50,8 +40,8 @@ export function registerPlan(program: Command): void {
     );
 }
 
-function maxChunks(ctx: CliContext): number {
-  return ctx.config().config.limits.maxChunksPerPlan;
+async function maxChunks(ctx: CliContext): Promise<number> {
+  return (await ctx.config()).config.limits.maxChunksPerPlan;
 }
 
 /** The stable JSON form of a plan entry (documented in wiki/20_SYSTEM/plans.md, "JSON"). */
@@ -71,8 +61,9 @@ export function planJson(e: PlanEntry) {
   };
 }
 
-function list(ctx: CliContext, opts: { json?: boolean }): number {
-  const plans = listPlans(ctx.root(), maxChunks(ctx));
+async function list(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
+  const { listPlans } = await import('../plans/store.js');
+  const plans = listPlans(ctx.root(), await maxChunks(ctx));
   if (opts.json) {
     ctx.json({ plans: plans.map(planJson) });
     return 0;
@@ -92,8 +83,9 @@ function list(ctx: CliContext, opts: { json?: boolean }): number {
   return 0;
 }
 
-function show(ctx: CliContext, id: string, opts: { json?: boolean }): number {
-  const e = findPlan(ctx.root(), id, maxChunks(ctx));
+async function show(ctx: CliContext, id: string, opts: { json?: boolean }): Promise<number> {
+  const { findPlan, formatPlanProblem } = await import('../plans/store.js');
+  const e = findPlan(ctx.root(), id, await maxChunks(ctx));
   if (opts.json) {
     ctx.json(planJson(e));
     return e.problems.length ? 1 : 0;
@@ -117,9 +109,11 @@ function show(ctx: CliContext, id: string, opts: { json?: boolean }): number {
   return e.problems.length ? 1 : 0;
 }
 
-function validate(ctx: CliContext, id: string | undefined, opts: { json?: boolean }): number {
+async function validate(ctx: CliContext, id: string | undefined, opts: { json?: boolean }): Promise<number> {
+  const { findPlan, formatPlanProblem, listPlans, markInvalid } = await import('../plans/store.js');
   const root = ctx.root();
-  const entries = id ? [findPlan(root, id, maxChunks(ctx))] : listPlans(root, maxChunks(ctx));
+  const max = await maxChunks(ctx);
+  const entries = id ? [findPlan(root, id, max)] : listPlans(root, max);
   for (const e of entries) if (e.problems.length) markInvalid(e.file, e.problems);
   const bad = entries.filter((e) => e.problems.length);
   if (opts.json) {
@@ -156,14 +150,18 @@ const ALLOWED_FROM: Record<'approved' | 'rejected', PlanStatus[]> = {
   rejected: ['proposed', 'approved', 'failed', 'invalid'],
 };
 
-function transition(
+async function transition(
   ctx: CliContext,
   id: string,
   to: 'approved' | 'rejected',
   opts: { json?: boolean; reason?: string },
-): number {
+): Promise<number> {
+  const { findPlan, formatPlanProblem, markInvalid, setPlanStatus } = await import('../plans/store.js');
+  const { isApprovedContent, recordApproval } = await import('../plans/approval.js');
+  const { appendLedger } = await import('../core/ledger.js');
+  const { whoAmI } = await import('../core/who.js');
   const root = ctx.root();
-  const e = findPlan(root, id, maxChunks(ctx));
+  const e = findPlan(root, id, await maxChunks(ctx));
   if (to === 'approved' && e.problems.length) {
     markInvalid(e.file, e.problems);
     throw new JidokaError(

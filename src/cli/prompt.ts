@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { buildPrompt } from '../agents/prompt.js';
-import { ROLES, type Role } from '../config/schema.js';
+import { ROLES, type Role } from '../config/roles.js';
 import { usageError } from '../core/errors.js';
-import { loadPlan } from '../plans/store.js';
 import { action } from './context.js';
 
 /** `goal-checker` is what the role file is called; accept it for `goal`. */
@@ -16,12 +14,14 @@ export function registerPrompt(program: Command): void {
     )
     .option('--chunk <n>', 'chunk number', '1')
     .action(
-      action((ctx, roleArg: string, planId: string, opts: { chunk: string }) => {
+      action(async (ctx, roleArg: string, planId: string, opts: { chunk: string }) => {
         const role = ROLE_ALIASES[roleArg] ?? roleArg;
         if (!(ROLES as readonly string[]).includes(role))
           throw usageError(`unknown role ${JSON.stringify(roleArg)}`, `use one of: ${ROLES.join(', ')}`);
+        const { buildPrompt } = await import('../agents/prompt.js');
+        const { loadPlan } = await import('../plans/store.js');
         const root = ctx.root();
-        const { config } = ctx.config();
+        const { config } = await ctx.config();
         const plan = loadPlan(root, planId, config.limits.maxChunksPerPlan);
         const n = Number(opts.chunk);
         const chunk = plan.chunks.find((c) => c.number === n);

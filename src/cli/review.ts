@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { buildReview, formatReview } from '../loops/review.js';
 import { action } from './context.js';
 
 export function registerReview(program: Command): void {
@@ -9,7 +8,10 @@ export function registerReview(program: Command): void {
     .option('--json', 'print as JSON')
     .action(
       action(async (ctx, id: string, opts: { json?: boolean }) => {
-        const review = await buildReview(ctx.root(), ctx.config().config, id);
+        const { buildReview, formatReview } = await import('../loops/review.js');
+        const root = ctx.root();
+        const { config } = await ctx.config();
+        const review = await buildReview(root, config, id);
         if (opts.json) ctx.json(review);
         else ctx.out(formatReview(review));
         return 0;

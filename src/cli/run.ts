@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { JidokaError } from '../core/errors.js';
-import { surveyPlans } from '../daemon/next-plan.js';
-import { executePlan } from '../loops/execute.js';
-import { autoMerge } from '../loops/merge.js';
 import { action, type CliContext } from './context.js';
 
 export function registerRun(program: Command): void {
@@ -24,14 +21,14 @@ async function run(
   opts: { next?: boolean; json?: boolean },
 ): Promise<number> {
   const root = ctx.root();
-  const { config } = ctx.config({ required: true });
+  const { config } = await ctx.config({ required: true });
   if (id && opts.next) throw new JidokaError('give a plan id or --next, not both', { exitCode: 2 });
   if (!id && !opts.next)
     throw new JidokaError('name a plan, or use --next', {
       exitCode: 2,
       hint: 'jidoka plan list shows the plans',
     });
-  const planId = id ?? nextPlan(root, config.limits.maxChunksPerPlan);
+  const planId = id ?? (await nextPlan(root, config.limits.maxChunksPerPlan));
   if (!planId) {
     // Nothing waiting is not a failure: `jidoka run --next` from cron should stay quiet and green.
     ctx.out(
@@ -39,6 +36,9 @@ async function run(
     );
     return 0;
   }
+
+  const { executePlan } = await import('../loops/execute.js');
+  const { autoMerge } = await import('../loops/merge.js');
 
   // Ctrl-C / SIGTERM: stop the running step (its process group is killed), checkpoint, exit; `jidoka run` resumes.
   const abort = new AbortController();
@@ -64,6 +64,7 @@ async function run(
 }
 
 /** The plan the daemon would take next: an interrupted one first, then the oldest approved by a human. */
-export function nextPlan(root: string, maxChunks: number): string | undefined {
+export async function nextPlan(root: string, maxChunks: number): Promise<string | undefined> {
+  const { surveyPlans } = await import('../daemon/next-plan.js');
   return surveyPlans(root, maxChunks).ready[0]?.id;
 }

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../core/atomic-write.js';
 import { JidokaError } from '../core/errors.js';
-import { pm2Ecosystem, serviceName, systemdUnit } from '../daemon/service.js';
 import { action } from './context.js';
 
 export function registerService(program: Command): void {
@@ -14,18 +12,21 @@ export function registerService(program: Command): void {
     )
     .option('--stdout', 'print the file instead of writing it under .jidoka/service/')
     .action(
-      action((ctx, kind: string, opts: { stdout?: boolean }) => {
+      action(async (ctx, kind: string, opts: { stdout?: boolean }) => {
         if (kind !== 'systemd' && kind !== 'pm2')
           throw new JidokaError(`unknown service kind ${JSON.stringify(kind)}`, {
             exitCode: 2,
             hint: 'use `jidoka service systemd` or `jidoka service pm2`',
           });
+        const { pm2Ecosystem, serviceName, systemdUnit } = await import('../daemon/service.js');
+        const { writeFileAtomic } = await import('../core/atomic-write.js');
         const root = ctx.root();
+        const { config } = await ctx.config({ required: true });
         const spec = {
           root,
           node: process.execPath,
           cli: fileURLToPath(new URL('./main.js', import.meta.url)),
-          config: ctx.config({ required: true }).config,
+          config,
           ...(process.env.PATH ? { path: process.env.PATH } : {}),
         };
         const text = kind === 'systemd' ? systemdUnit(spec) : pm2Ecosystem(spec);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { collectStatus, formatStatus } from '../loops/status.js';
 import { action } from './context.js';
 
 export function registerStatus(program: Command): void {
@@ -8,8 +7,11 @@ export function registerStatus(program: Command): void {
     .description('line state, daemon, queue, running steps, incidents, standards added and spend')
     .option('--json', 'print the status as JSON')
     .action(
-      action((ctx, opts: { json?: boolean }) => {
-        const status = collectStatus(ctx.root(), ctx.config().config);
+      action(async (ctx, opts: { json?: boolean }) => {
+        const { collectStatus, formatStatus } = await import('../loops/status.js');
+        const root = ctx.root();
+        const { config } = await ctx.config();
+        const status = collectStatus(root, config);
         if (opts.json) ctx.json(status);
         else ctx.out(formatStatus(status));
         return status.andon.line.state === 'stopped' ? 1 : 0;

@@ -2,8 +2,6 @@ import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../core/errors.js';
-import { formatReport, reportJson } from '../wiki/format.js';
-import { lintWiki } from '../wiki/lint.js';
 import { action } from './context.js';
 
 interface LintFlags {
@@ -31,8 +29,10 @@ export function registerWiki(program: Command): void {
     )
     .action(
       action(async (ctx, path: string | undefined, flags: LintFlags) => {
+        const { lintWiki } = await import('../wiki/lint.js');
+        const { formatReport, reportJson } = await import('../wiki/format.js');
         const root = ctx.root();
-        const { config } = ctx.config();
+        const { config } = await ctx.config();
         const wikiHome = resolve(ctx.paths().wikiDir);
         let wikiDir: string | undefined;
         let paths: string[] | undefined;
