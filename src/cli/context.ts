@@ -45,8 +45,8 @@ export function contextFrom(cmd: Command): CliContext {
     paths: () => jidokaPaths(ctx.root()),
     config: async (o) => {
       if (!loaded) {
-        const { loadConfig } = await import('../config/load.js');
-        loaded = loadConfig(ctx.root(), o);
+        const { loadConfigCached } = await import('../config/cached.js');
+        loaded = await loadConfigCached(ctx.root(), o);
       }
       return loaded;
     },

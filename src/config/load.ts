@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { JidokaError } from '../core/errors.js';
 import { parseYaml } from '../core/yaml.js';
+import { CONFIG_FILE } from './cached.js';
 import { type Config, configSchema, defaultConfig } from './schema.js';
 
-export const CONFIG_FILE = 'jidoka.yaml';
+export { CONFIG_FILE };
 
 export interface ConfigProblem {
   file: string;

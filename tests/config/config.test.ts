@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+import { PROJECT_ROOT } from '../support/repo.js';
 
 function problemsOf(text: string) {
   try {
@@ -84,5 +85,54 @@ describe('jidoka.yaml validation', () => {
     expect(() => loadConfig(dir, { required: true })).toThrow(/no jidoka.yaml/);
     writeFileSync(join(dir, 'jidoka.yaml'), 'limits:\n  maxAttempts: 0\n');
     expect(() => loadConfig(dir)).toThrow(/jidoka.yaml:2: limits.maxAttempts/);
+  });
+});
+
+describe('the validated config is remembered (compiled build)', () => {
+  // The cache key hashes the compiled schema.js and load.js, so this runs the build the global setup made.
+  const dist = async () =>
+    (await import('../../dist/config/cached.js')) as typeof import('../../src/config/cached.js');
+  const repo = () => mkdtempSync(join(tmpdir(), 'jidoka-config-cache-'));
+  const cacheFile = (root: string) => join(root, '.jidoka', 'cache', 'config.json');
+
+  it('gives exactly what loadConfig gives, for the documented template and for no file', async () => {
+    const { loadConfigCached } = await dist();
+    const root = repo();
+    expect(await loadConfigCached(root)).toEqual(loadConfig(root));
+    expect(await loadConfigCached(root)).toEqual(loadConfig(root));
+    writeFileSync(join(root, 'jidoka.yaml'), readFileSync(join(PROJECT_ROOT, 'templates', 'jidoka.yaml')));
+    const first = await loadConfigCached(root);
+    expect(first).toEqual(loadConfig(root));
+    expect(JSON.parse(readFileSync(cacheFile(root), 'utf8')).config).toEqual(first.config);
+    expect(await loadConfigCached(root)).toEqual(loadConfig(root));
+  });
+
+  it('an edited file is read again; a bad one is refused every time and never remembered', async () => {
+    const { loadConfigCached } = await dist();
+    const root = repo();
+    writeFileSync(join(root, 'jidoka.yaml'), 'limits:\n  maxAttempts: 4\n');
+    expect((await loadConfigCached(root)).config.limits.maxAttempts).toBe(4);
+    writeFileSync(join(root, 'jidoka.yaml'), 'limits:\n  maxAttempts: 5\n');
+    expect((await loadConfigCached(root)).config.limits.maxAttempts).toBe(5);
+    const kept = readFileSync(cacheFile(root), 'utf8');
+    writeFileSync(join(root, 'jidoka.yaml'), 'limits:\n  maxAttempts: five\n');
+    for (let i = 0; i < 2; i++) await expect(loadConfigCached(root)).rejects.toThrow(/maxAttempts/);
+    expect(readFileSync(cacheFile(root), 'utf8')).toBe(kept);
+    await expect(loadConfigCached(root, { required: true })).rejects.toThrow(/maxAttempts/);
+  });
+
+  it('a damaged or foreign cache file is a miss', async () => {
+    const { loadConfigCached } = await dist();
+    const root = repo();
+    writeFileSync(join(root, 'jidoka.yaml'), 'limits:\n  maxAttempts: 4\n');
+    await loadConfigCached(root);
+    const hit = JSON.parse(readFileSync(cacheFile(root), 'utf8'));
+    writeFileSync(
+      cacheFile(root),
+      JSON.stringify({ ...hit, key: 'x', config: { limits: { maxAttempts: 9 } } }),
+    );
+    expect((await loadConfigCached(root)).config.limits.maxAttempts).toBe(4);
+    writeFileSync(cacheFile(root), '{ not json');
+    expect((await loadConfigCached(root)).config).toEqual(loadConfig(root).config);
   });
 });
