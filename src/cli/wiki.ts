@@ -29,10 +29,8 @@ export function registerWiki(program: Command): void {
     )
     .action(
       action(async (ctx, path: string | undefined, flags: LintFlags) => {
-        const { lintWiki } = await import('../wiki/lint.js');
-        const { formatReport, reportJson } = await import('../wiki/format.js');
+        const { lintWiki, prefetchWiki } = await import('../wiki/lint.js');
         const root = ctx.root();
-        const { config } = await ctx.config();
         const wikiHome = resolve(ctx.paths().wikiDir);
         let wikiDir: string | undefined;
         let paths: string[] | undefined;
@@ -49,14 +47,12 @@ export function registerWiki(program: Command): void {
               'pass a page or folder of the wiki',
             );
         }
-        const report = await lintWiki({
-          root,
-          config,
-          wikiDir,
-          paths,
-          fix: flags.fix,
-          useCache: flags.cache !== false,
-        });
+        const useCache = flags.cache !== false;
+        // Started before the config is read: on a large wiki the scout and git work run meanwhile.
+        const prefetch = prefetchWiki(root, { wikiDir, useCache });
+        const { config } = await ctx.config();
+        const { formatReport, reportJson } = await import('../wiki/format.js');
+        const report = await lintWiki({ root, config, wikiDir, paths, fix: flags.fix, useCache, prefetch });
         if (flags.json) ctx.json(reportJson(report));
         else ctx.out(formatReport(report));
         return report.counts.errors > 0 ? 1 : 0;

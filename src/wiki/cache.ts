@@ -1,7 +1,8 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { contentHash } from './hash.js';
+import type { StatTable } from './scout.js';
 import { type LinkResult, PARSER_VERSION, type PageBody, type PageInfo } from './types.js';
 
 /**
@@ -16,6 +17,8 @@ import { type LinkResult, PARSER_VERSION, type PageBody, type PageInfo } from '.
  *   PageInfo every lint reads, and its LinkResult (see link-results.ts);
  * - `body-NN.json`: per page, its PageBody (links, summary), read only for
  *   the pages whose links are checked again;
+ * - `stat.json`: every page's size, mtime and content hash (see scout.ts),
+ *   so a lint reads only the files whose stat data changed;
  * - `manifest.json`, written last: the checksum of every meta file as saved.
  *   Link results depend on other pages, so they are trusted only when every
  *   meta file is the one the manifest names (no shard lost, damaged, or left
@@ -23,8 +26,6 @@ import { type LinkResult, PARSER_VERSION, type PageBody, type PageInfo } from '.
  */
 export interface CacheEntry {
   hash: string;
-  size: number;
-  mtimeMs: number;
   page: PageInfo;
   links?: LinkResult;
 }
@@ -35,8 +36,6 @@ export interface BodyEntry extends PageBody {
 
 export interface WikiCache {
   entries: Map<string, CacheEntry>;
-  /** Per shard: when it was written (ms); stat data newer than this is not trusted (racy edits). */
-  savedAt: number[];
   /** Per shard: the checksum of its meta file as loaded, null when absent or unusable. */
   sums: (string | null)[];
   /** Whether the entries' link results may be used (see above). */
@@ -71,6 +70,38 @@ function manifestFile(dir: string): string {
   return join(dir, 'manifest.json');
 }
 
+function statFile(dir: string): string {
+  return join(dir, 'stat.json');
+}
+
+/** The stat table as last saved; empty when missing or damaged. */
+export function loadStatTable(dir: string): StatTable {
+  const table: StatTable = new Map();
+  const raw = readChecked(statFile(dir))?.json as { version?: unknown; pages?: unknown } | undefined;
+  if (raw?.version !== VERSION || !Array.isArray(raw.pages)) return table;
+  for (const row of raw.pages as unknown[]) {
+    if (!Array.isArray(row) || row.length !== 4) continue;
+    const [path, size, mtimeMs, hash] = row as unknown[];
+    if (
+      typeof path === 'string' &&
+      typeof size === 'number' &&
+      typeof mtimeMs === 'number' &&
+      typeof hash === 'string'
+    )
+      table.set(path, [size, mtimeMs, hash]);
+  }
+  return table;
+}
+
+/** Does the stat table file look big enough that scouting on a worker thread pays? */
+export function statTableBytes(dir: string): number {
+  try {
+    return statSync(statFile(dir)).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** A checked file's JSON and checksum; undefined when missing or damaged. */
 function readChecked(file: string): { json: unknown; sum: string } | undefined {
   try {
@@ -89,33 +120,31 @@ function readChecked(file: string): { json: unknown; sum: string } | undefined {
 function writeChecked(file: string, value: unknown): string {
   const json = JSON.stringify(value);
   const sum = contentHash(json);
-  writeFileAtomic(file, `${sum}\n${json}`);
+  // Not fsynced: a cache file lost or torn in a crash fails its checksum and is rebuilt.
+  writeFileAtomic(file, `${sum}\n${json}`, { durable: false });
   return sum;
 }
 
 /** The entries of a checked shard file of this version, or undefined. */
-function shardEntries(raw: unknown): { savedAt: number; entries: Record<string, unknown> } | undefined {
+function shardEntries(raw: unknown): Record<string, unknown> | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
-  const r = raw as { version?: unknown; savedAt?: unknown; entries?: unknown };
-  if (r.version !== VERSION || typeof r.savedAt !== 'number' || !r.entries || typeof r.entries !== 'object')
-    return undefined;
-  return { savedAt: r.savedAt, entries: r.entries as Record<string, unknown> };
+  const r = raw as { version?: unknown; entries?: unknown };
+  if (r.version !== VERSION || !r.entries || typeof r.entries !== 'object') return undefined;
+  return r.entries as Record<string, unknown>;
 }
 
 export function loadCache(dir: string): WikiCache {
   const cache: WikiCache = {
     entries: new Map(),
-    savedAt: new Array(SHARDS).fill(0),
     sums: new Array(SHARDS).fill(null),
     linksTrusted: true,
   };
   for (let shard = 0; shard < SHARDS; shard++) {
     const file = readChecked(metaFile(dir, shard));
-    const shardData = shardEntries(file?.json);
-    if (!file || !shardData) continue;
+    const entries = shardEntries(file?.json);
+    if (!file || !entries) continue;
     cache.sums[shard] = file.sum;
-    cache.savedAt[shard] = shardData.savedAt;
-    for (const [path, e] of Object.entries(shardData.entries)) {
+    for (const [path, e] of Object.entries(entries)) {
       if (shardOf(path) === shard && isEntry(path, e)) cache.entries.set(path, e);
       else cache.linksTrusted = false;
     }
@@ -131,9 +160,9 @@ export function loadCache(dir: string): WikiCache {
 /** The bodies of one shard, unchecked against pages (callers compare `hash`); empty when unusable. */
 export function loadBodies(dir: string, shard: number): Map<string, BodyEntry> {
   const out = new Map<string, BodyEntry>();
-  const shardData = shardEntries(readChecked(bodyFile(dir, shard))?.json);
-  if (!shardData) return out;
-  for (const [path, e] of Object.entries(shardData.entries)) {
+  const entries = shardEntries(readChecked(bodyFile(dir, shard))?.json);
+  if (!entries) return out;
+  for (const [path, e] of Object.entries(entries)) {
     const b = e as Partial<BodyEntry> | null;
     if (
       shardOf(path) === shard &&
@@ -158,6 +187,8 @@ export interface CacheWrite {
   sums: (string | null)[];
   /** Whether the link results in `entries` hold for the pages as saved: only then is a manifest written. */
   linksTrusted: boolean;
+  /** The new stat table, when it changed. */
+  stat?: StatTable;
 }
 
 /**
@@ -172,19 +203,23 @@ export function saveCache(dir: string, w: CacheWrite): void {
     const bucket = byShard.get(shardOf(path));
     if (bucket) bucket[path] = e;
   }
-  const now = Date.now();
+  if (w.stat)
+    writeChecked(statFile(dir), {
+      version: VERSION,
+      pages: [...w.stat].map(([path, row]) => [path, ...row]),
+    });
   const sums = [...w.sums];
   for (const [shard, bucket] of byShard) {
     const file = metaFile(dir, shard);
     if (!Object.keys(bucket).length) {
       rmSync(file, { force: true });
       sums[shard] = null;
-    } else sums[shard] = writeChecked(file, { version: VERSION, savedAt: now, entries: bucket });
+    } else sums[shard] = writeChecked(file, { version: VERSION, entries: bucket });
   }
   for (const [shard, bodies] of w.bodies) {
     const file = bodyFile(dir, shard);
     if (!bodies.size) rmSync(file, { force: true });
-    else writeChecked(file, { version: VERSION, savedAt: now, entries: Object.fromEntries(bodies) });
+    else writeChecked(file, { version: VERSION, entries: Object.fromEntries(bodies) });
   }
   if (w.linksTrusted) writeChecked(manifestFile(dir), { version: VERSION, meta: sums });
   else rmSync(manifestFile(dir), { force: true });
@@ -197,8 +232,6 @@ function isEntry(path: string, e: unknown): e is CacheEntry {
   const l = x.links as Partial<LinkResult> | undefined;
   return (
     typeof x.hash === 'string' &&
-    typeof x.size === 'number' &&
-    typeof x.mtimeMs === 'number' &&
     !!p &&
     p.path === path &&
     p.hash === x.hash &&

@@ -3,11 +3,11 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { usageError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
-import { type GitFacts, gatherGitFacts, prefetchGit } from './git-facts.js';
+import { type GitFacts, type GitPrefetch, gatherGitFacts, prefetchGit } from './git-facts.js';
 import { regenerateIndex } from './index-file.js';
 import { validLinkResults } from './link-results.js';
 import type { WikiModel } from './model.js';
-import { type LoadedPages, type LoadStats, loadPages } from './pages.js';
+import { type LoadedPages, type LoadStats, loadPages, prefetchPages, type Scouting } from './pages.js';
 import { factRules } from './rules/facts.js';
 import { frontmatterRules } from './rules/frontmatter.js';
 import { indexRules } from './rules/index-drift.js';
@@ -39,6 +39,42 @@ export interface LintOptions {
   useCache?: boolean;
   /** Parse threads; 0 parses inline. Default: every core for large wikis. */
   workers?: number;
+  /** Work started early by prefetchWiki (for the same root, wikiDir and useCache). */
+  prefetch?: WikiPrefetch;
+}
+
+/** The lint's file system and git work, started before the caller's own set-up (config) so they overlap. */
+export interface WikiPrefetch {
+  git: GitPrefetch;
+  pages: Scouting;
+}
+
+/**
+ * Start reading what the lint needs: the git calls, and the wiki scout (a
+ * worker thread for large wikis). Undefined when there is no wiki folder.
+ */
+export function prefetchWiki(
+  root: string,
+  opts: { wikiDir?: string; useCache?: boolean } = {},
+): WikiPrefetch | undefined {
+  const wikiDir = resolve(opts.wikiDir ?? jidokaPaths(root).wikiDir);
+  if (!isDir(wikiDir)) return undefined;
+  const pages = prefetchPages(wikiDir, cacheOptions(root, wikiDir, opts.useCache));
+  pages.catch(() => {}); // awaited (and reported) by the lint; never unhandled if the caller fails first
+  return { git: prefetchGit(root), pages };
+}
+
+function cacheOptions(
+  root: string,
+  wikiDir: string,
+  useCache = true,
+): { cacheDir?: string; wikiRel: string } {
+  const wikiRel = toPosix(relative(root, wikiDir));
+  return useCache ? { cacheDir: jidokaPaths(root).cache, wikiRel } : { wikiRel };
+}
+
+function isDir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
 }
 
 export interface FullLintReport extends LintReport {
@@ -56,12 +92,14 @@ export async function lintWiki(opts: LintOptions): Promise<FullLintReport> {
   const started = Date.now();
   const root = resolve(opts.root);
   const wikiDir = resolve(opts.wikiDir ?? jidokaPaths(root).wikiDir);
-  if (!existsSync(wikiDir) || !statSync(wikiDir).isDirectory())
+  if (!isDir(wikiDir))
     throw usageError(
       `no wiki folder at ${wikiDir}`,
       'run `jidoka init` to scaffold wiki/ (00_SCHEMA.md, index.md, log.md)',
     );
   const first = await lintOnce(root, wikiDir, opts);
+  // A second pass (after --fix) must look at the files again.
+  opts = { ...opts, prefetch: undefined };
   let report = first;
   if (opts.fix) {
     const limit = opts.config.limits.wikiAutoFixMaxIssues;
@@ -121,17 +159,14 @@ async function lintOnce(
 export async function analyzeWiki(
   root: string,
   wikiDir: string,
-  opts: { useCache?: boolean; workers?: number } = {},
+  opts: { useCache?: boolean; workers?: number; prefetch?: WikiPrefetch } = {},
 ): Promise<{ model: WikiModel; facts: GitFacts | undefined; loaded: LoadedPages }> {
-  const prefetch = prefetchGit(root);
-  const wikiRel = toPosix(relative(root, wikiDir));
-  const loaded = await loadPages(wikiDir, {
-    cacheDir: (opts.useCache ?? true) ? jidokaPaths(root).cache : undefined,
-    wikiRel,
-    workers: opts.workers,
-  });
-  const model = buildModel(root, wikiRel, loaded.pages, (page) => loaded.bodies.get(page));
-  const facts = await gatherGitFacts(root, loaded.pages.values(), prefetch);
+  const cacheOpts = cacheOptions(root, wikiDir, opts.useCache);
+  const git = opts.prefetch?.git ?? prefetchGit(root);
+  const scouting = opts.prefetch?.pages ?? prefetchPages(wikiDir, cacheOpts);
+  const loaded = await loadPages(wikiDir, { ...cacheOpts, workers: opts.workers, scouting });
+  const model = buildModel(root, cacheOpts.wikiRel, loaded.pages, (page) => loaded.bodies.get(page));
+  const facts = await gatherGitFacts(root, loaded.pages.values(), git);
   return { model, facts, loaded };
 }
 

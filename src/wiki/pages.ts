@@ -1,36 +1,26 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   type BodyEntry,
   type CacheEntry,
   cacheDirOf,
   loadBodies,
   loadCache,
+  loadStatTable,
   SHARDS,
   saveCache,
   shardOf,
+  statTableBytes,
   type WikiCache,
 } from './cache.js';
 import { contentHash } from './hash.js';
 import { pageTitle } from './model.js';
 import { headingSlugs } from './packed.js';
 import { type ParseItem, parseAll } from './parse-pool.js';
+import { type ScoutReport, type StatTable, scoutPages } from './scout.js';
 import type { LinkResult, PageBody, PageInfo, ParsedPage } from './types.js';
-
-/** Every markdown file under the wiki folder, wiki-relative posix paths, sorted. Dot-folders are skipped. */
-export function listPages(wikiDir: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, rel: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.name.startsWith('.')) continue;
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(join(dir, e.name), r);
-      else if (e.isFile() && e.name.endsWith('.md')) out.push(r);
-    }
-  };
-  walk(wikiDir, '');
-  return out.sort();
-}
 
 export interface LoadStats {
   parsed: number;
@@ -38,6 +28,8 @@ export interface LoadStats {
   workers: number;
   /** Pages whose links were checked (the rest reused their cached result). */
   linksChecked?: number;
+  /** Where the changed pages were found (and, on a worker, parsed): see scout.ts. */
+  scout: 'main' | 'worker';
 }
 
 /** The wiki's pages as loaded, and what the cache knew about them. */
@@ -60,70 +52,86 @@ export interface LoadedPages {
   save(links?: Map<string, LinkResult>): void;
 }
 
+/** A wiki scout under way: started early (see prefetchPages) so it runs while the cache loads. */
+export type Scouting = Promise<ScoutReport>;
+
+/** Files re-read (stat data changed) before the stat table is rewritten. */
+const STAT_REWRITE_AFTER = 50;
+
+/** Below this many pages (by the stat table's size), a worker thread costs more than it saves. */
+const MIN_SCOUT_TABLE_BYTES = 40_000;
+
+/**
+ * Start finding what changed in the wiki: on a worker thread for a large
+ * wiki with a cache (it also parses the changed pages there), else inline.
+ */
+export function prefetchPages(wikiDir: string, opts: { cacheDir?: string; wikiRel?: string }): Scouting {
+  const dir = opts.cacheDir ? cacheDirOf(opts.cacheDir, opts.wikiRel) : undefined;
+  const workerFile = fileURLToPath(new URL('./scout-worker.js', import.meta.url));
+  if (!dir || statTableBytes(dir) < MIN_SCOUT_TABLE_BYTES || !existsSync(workerFile))
+    return Promise.resolve().then(() => scoutPages(wikiDir, dir ? loadStatTable(dir) : new Map()));
+  return new Promise<ScoutReport>((resolve, reject) => {
+    const worker = new Worker(workerFile, { workerData: { wikiDir, cacheDir: dir } });
+    worker.once('message', (report: ScoutReport) => {
+      resolve(report);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`wiki scout worker exited with code ${code}`)));
+  }).catch(() => scoutPages(wikiDir, loadStatTable(dir)));
+}
+
 /**
  * Read the wiki's pages, parsing only those whose content hash is not in the
- * cache. A file whose size and mtime match its cache entry, and which was not
- * modified close to when the cache was written, keeps its recorded hash
- * without being read (as git's index does).
+ * cache. A file whose size and mtime match the stat table keeps its recorded
+ * hash without being read (as git's index does); see scout.ts.
  */
 export async function loadPages(
   wikiDir: string,
-  opts: { cacheDir?: string; wikiRel?: string; workers?: number },
+  opts: { cacheDir?: string; wikiRel?: string; workers?: number; scouting?: Scouting },
 ): Promise<LoadedPages> {
-  const files = listPages(wikiDir);
+  const scouting = opts.scouting ?? prefetchPages(wikiDir, opts);
   const dir = opts.cacheDir ? cacheDirOf(opts.cacheDir, opts.wikiRel) : undefined;
   const cache: WikiCache = dir
     ? loadCache(dir)
-    : { entries: new Map(), savedAt: [], sums: new Array(SHARDS).fill(null), linksTrusted: false };
-  const next = new Map<string, CacheEntry>();
-  let refreshed = 0;
-  const todo: (ParseItem & { size: number; mtimeMs: number })[] = [];
-  for (const path of files) {
-    const abs = join(wikiDir, path);
-    const st = statSync(abs);
-    const old = cache.entries.get(path);
-    if (
-      old &&
-      old.size === st.size &&
-      old.mtimeMs === st.mtimeMs &&
-      st.mtimeMs < (cache.savedAt[shardOf(path)] ?? 0) - 2000
-    ) {
-      next.set(path, old);
-      continue;
-    }
-    const text = readFileSync(abs, 'utf8');
-    const hash = contentHash(text);
-    if (old && old.hash === hash) {
-      next.set(path, { ...old, size: st.size, mtimeMs: st.mtimeMs });
-      refreshed++;
-      continue;
-    }
-    todo.push({ path, text, hash, size: st.size, mtimeMs: st.mtimeMs });
-  }
-  const { pages: parsed, workers } = await parseAll(todo, opts.workers);
+    : { entries: new Map(), sums: new Array(SHARDS).fill(null), linksTrusted: false };
+  const scout = await scouting;
+  const files = scout.files;
 
+  // Parsed by the scout, or to parse now: new content, and content the cache should know but lacks.
+  const parsedNow: ParsedPage[] = scout.parsed ?? [];
+  const todo: ParseItem[] = [...scout.fresh];
+  const already = new Set([...parsedNow, ...todo].map((p) => ('page' in p ? p.page.path : p.path)));
+  for (let i = 0; i < files.length; i++) {
+    const path = files[i]!;
+    if (already.has(path) || cache.entries.get(path)?.hash === scout.hash[i]) continue;
+    const text = readFileSync(join(wikiDir, path), 'utf8');
+    todo.push({ path, text, hash: contentHash(text) });
+  }
+  const { pages: parsedHere, workers } = await parseAll(todo, opts.workers);
+
+  const next = new Map<string, CacheEntry>();
   const fresh = new Map<string, ParsedPage>();
   const moved = new Set<string>();
   const dirty = new Set<number>();
   let renamed = false;
-  parsed.forEach((p, i) => {
-    const t = todo[i]!;
-    const old = cache.entries.get(p.page.path);
+  for (const p of [...parsedNow, ...parsedHere]) {
+    const path = p.page.path;
+    const old = cache.entries.get(path);
     if (!old || headingSlugs(old.page.headings).join('\n') !== headingSlugs(p.page.headings).join('\n'))
-      moved.add(p.page.path);
+      moved.add(path);
     if (!old || pageTitle(old.page) !== pageTitle(p.page)) renamed = true;
-    next.set(p.page.path, { hash: t.hash, size: t.size, mtimeMs: t.mtimeMs, page: p.page });
-    fresh.set(p.page.path, p);
-    dirty.add(shardOf(p.page.path));
-  });
+    next.set(path, { hash: p.page.hash, page: p.page });
+    fresh.set(path, p);
+    dirty.add(shardOf(path));
+  }
+  for (const path of files) if (!next.has(path)) next.set(path, cache.entries.get(path)!);
   for (const path of cache.entries.keys())
     if (!next.has(path)) {
       moved.add(path);
       renamed = true;
       dirty.add(shardOf(path));
     }
-  // Re-hashed but unchanged files are cheap; rewrite for them only when many (a checkout touched them all).
-  if (refreshed > 50) for (const path of next.keys()) dirty.add(shardOf(path));
 
   const pages = new Map<string, PageInfo>();
   const cached = new Map<string, LinkResult>();
@@ -151,7 +159,10 @@ export async function loadPages(
       linksTrusted = cache.linksTrusted && !moved.size;
     }
     const bodyShards = new Set([...dirty, ...bodies.reparsedShards()]);
-    if (!meta.size && !bodyShards.size && linksTrusted === cache.linksTrusted) return;
+    // The table must learn new content (or the scout parses it again), but a few files re-read with
+    // unchanged content (touched, checked out) cost less next time than rewriting the table now.
+    const statChanged = fresh.size > 0 || scout.reread > STAT_REWRITE_AFTER;
+    if (!meta.size && !bodyShards.size && !statChanged && linksTrusted === cache.linksTrusted) return;
     try {
       saveCache(dir, {
         entries: next,
@@ -159,6 +170,7 @@ export async function loadPages(
         bodies: bodies.shardsToSave(bodyShards, next),
         sums: cache.sums,
         linksTrusted,
+        stat: statChanged || !scout.tableSize ? statTable(scout, next) : undefined,
       });
     } catch {
       // The cache is an optimisation; failing to write it must not fail the lint.
@@ -169,9 +181,24 @@ export async function loadPages(
     pages,
     links: { cached: cache.linksTrusted ? cached : new Map(), moved, renamed },
     bodies,
-    stats: { parsed: todo.length, cached: files.length - todo.length, workers },
+    stats: { parsed: fresh.size, cached: files.length - fresh.size, workers, scout: scout.thread },
     save,
   };
+}
+
+/**
+ * The stat table to save. A file modified within 2 s of the scan started
+ * may have changed again, unseen, within its mtime's resolution: its size
+ * is saved as -1 so that the next lint reads it again.
+ */
+function statTable(scout: ScoutReport, entries: Map<string, CacheEntry>): StatTable {
+  const table: StatTable = new Map();
+  scout.files.forEach((path, i) => {
+    const mtimeMs = scout.mtimeMs[i]!;
+    const racy = mtimeMs >= scout.startedAt - 2000;
+    table.set(path, [racy ? -1 : scout.size[i]!, mtimeMs, entries.get(path)?.hash ?? scout.hash[i]!]);
+  });
+  return table;
 }
 
 function withoutLinks(e: CacheEntry): CacheEntry {

@@ -17,4 +17,6 @@ export default function setup(): void {
   } catch {
     // tsc exits non-zero on type errors but still writes dist/.
   }
+  // The rest of `npm run build`: the wiki linter's workers as single files, as users run them.
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle-workers.mjs')], { cwd: root, stdio: 'pipe' });
 }

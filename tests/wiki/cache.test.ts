@@ -53,6 +53,8 @@ describe('lint cache', () => {
       'broken-link',
     );
     expect(after.findings).toEqual((await lint(dir, false)).findings);
+    // The stat table learnt the new content: the next lint reads the cache only.
+    expect((await lint(dir)).stats).toMatchObject({ parsed: 0, linksChecked: 0 });
   });
 
   it('gives the same findings with a deleted, truncated, garbage or tampered cache', async () => {
@@ -116,6 +118,22 @@ describe('lint cache', () => {
     expect(inline.stats.workers).toBe(0);
     expect(threaded.findings).toEqual(inline.findings);
     expect(threaded.findings.length).toBeGreaterThan(2);
+  });
+
+  it('on a large wiki, finds and parses changed pages on a worker while the cache loads (compiled build)', async () => {
+    const dir = sampleWiki(600);
+    const dist = (await import('../../dist/wiki/lint.js')) as typeof import('../../src/wiki/lint.js');
+    const run = async () => {
+      const r = await dist.lintWiki({ root: dir, config });
+      expect(r.findings).toEqual((await dist.lintWiki({ root: dir, config, useCache: false })).findings);
+      return r.stats;
+    };
+    expect(await run()).toMatchObject({ scout: 'main', parsed: 601 });
+    expect(await run()).toMatchObject({ scout: 'worker', parsed: 0, linksChecked: 0 });
+    write(dir, 'wiki/20_SYSTEM/p7.md', page('Page 7', '## Other\n\n[gone](gone.md)'));
+    rmSync(join(dir, 'wiki/20_SYSTEM/p9.md'));
+    expect(await run()).toMatchObject({ scout: 'worker', parsed: 1, linksChecked: 4 });
+    expect(await run()).toMatchObject({ scout: 'worker', parsed: 0, linksChecked: 0 });
   });
 });
 
