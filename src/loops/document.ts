@@ -323,7 +323,7 @@ async function planSync(dir: string, wikiDir: string, config: Config, head: stri
     budget -= Buffer.byteLength(diff);
     briefs.push({
       file: repoPath(model, s.page.path),
-      sources: pageSources(s.page),
+      sources: [...pageSources(s.page)],
       verified: s.verified,
       commits: s.commits,
       diff,

@@ -18,7 +18,9 @@ import { type LinkResult, PARSER_VERSION, type PageBody, type PageInfo } from '.
  * - `body-NN.json`: per page, its PageBody (links, summary), read only for
  *   the pages whose links are checked again;
  * - `stat.json`: every page's size, mtime and content hash (see scout.ts),
- *   so a lint reads only the files whose stat data changed;
+ *   so a lint reads only the files whose stat data changed; beside it,
+ *   `verified.json`: the pages' `verified` shas, whose git history a lint
+ *   asks for before it has read a page (a guess, checked against the pages);
  * - `manifest.json`, written last: the checksum of every meta file as saved.
  *   Link results depend on other pages, so they are trusted only when every
  *   meta file is the one the manifest names (no shard lost, damaged, or left
@@ -42,7 +44,7 @@ export interface WikiCache {
   linksTrusted: boolean;
 }
 
-export const SHARDS = 32;
+export const SHARDS = 64;
 const VERSION = `wiki-cache:${PARSER_VERSION}`;
 
 /** The cache folder of one wiki folder (repo-relative `wikiRel`). */
@@ -74,12 +76,38 @@ function statFile(dir: string): string {
   return join(dir, 'stat.json');
 }
 
-/** The stat table as last saved; empty when missing or damaged. */
-export function loadStatTable(dir: string): StatTable {
+/**
+ * The stat table as last saved: stat.json, plus the rows of stat-delta.json
+ * when that was written against this stat.json (`base`: its checksum).
+ * Small changes are saved as a delta, so an edit does not rewrite a row for
+ * every page. Empty when missing or damaged.
+ */
+export function loadStatTable(dir: string): { table: StatTable; base: string | null; delta: StatRow[] } {
   const table: StatTable = new Map();
-  const raw = readChecked(statFile(dir))?.json as { version?: unknown; pages?: unknown } | undefined;
-  if (raw?.version !== VERSION || !Array.isArray(raw.pages)) return table;
-  for (const row of raw.pages as unknown[]) {
+  const file = readChecked(statFile(dir));
+  const full = file?.json as { version?: unknown; pages?: unknown } | undefined;
+  if (!file || full?.version !== VERSION) return { table, base: null, delta: [] };
+  addRows(table, full.pages);
+  const raw = readChecked(deltaFile(dir))?.json as
+    | { version?: unknown; base?: unknown; pages?: unknown }
+    | undefined;
+  const delta: StatRow[] = [];
+  if (raw?.version === VERSION && raw.base === file.sum) {
+    const rows: StatTable = new Map();
+    addRows(rows, raw.pages);
+    for (const [path, row] of rows) {
+      table.set(path, row);
+      delta.push([path, ...row]);
+    }
+  }
+  return { table, base: file.sum, delta };
+}
+
+export type StatRow = [path: string, size: number, mtimeMs: number, hash: string];
+
+function addRows(table: StatTable, rows: unknown): void {
+  if (!Array.isArray(rows)) return;
+  for (const row of rows as unknown[]) {
     if (!Array.isArray(row) || row.length !== 4) continue;
     const [path, size, mtimeMs, hash] = row as unknown[];
     if (
@@ -90,7 +118,21 @@ export function loadStatTable(dir: string): StatTable {
     )
       table.set(path, [size, mtimeMs, hash]);
   }
-  return table;
+}
+
+function deltaFile(dir: string): string {
+  return join(dir, 'stat-delta.json');
+}
+
+/** The `verified` shas the pages named when the cache was last saved: the git history to fetch early. */
+export function loadVerifiedGuess(dir: string): string[] {
+  const raw = readChecked(verifiedFile(dir))?.json as { version?: unknown; verified?: unknown } | undefined;
+  if (raw?.version !== VERSION || !Array.isArray(raw.verified)) return [];
+  return raw.verified.filter((v): v is string => typeof v === 'string');
+}
+
+function verifiedFile(dir: string): string {
+  return join(dir, 'verified.json');
 }
 
 /** Does the stat table file look big enough that scouting on a worker thread pays? */
@@ -187,8 +229,8 @@ export interface CacheWrite {
   sums: (string | null)[];
   /** Whether the link results in `entries` hold for the pages as saved: only then is a manifest written. */
   linksTrusted: boolean;
-  /** The new stat table, when it changed. */
-  stat?: StatTable;
+  /** The new stat table, whole or as the rows changed since `base` (the saved stat.json's checksum). */
+  stat?: { full: StatRow[] } | { delta: StatRow[]; base: string };
 }
 
 /**
@@ -203,11 +245,18 @@ export function saveCache(dir: string, w: CacheWrite): void {
     const bucket = byShard.get(shardOf(path));
     if (bucket) bucket[path] = e;
   }
-  if (w.stat)
-    writeChecked(statFile(dir), {
-      version: VERSION,
-      pages: [...w.stat].map(([path, row]) => [path, ...row]),
-    });
+  if (w.stat) {
+    if ('full' in w.stat) {
+      writeChecked(statFile(dir), { version: VERSION, pages: w.stat.full });
+      rmSync(deltaFile(dir), { force: true });
+    } else writeChecked(deltaFile(dir), { version: VERSION, base: w.stat.base, pages: w.stat.delta });
+    const verified = new Set<string>();
+    for (const e of w.entries.values()) {
+      const v = e.page.frontmatter.data.verified;
+      if (typeof v === 'string') verified.add(v);
+    }
+    writeChecked(verifiedFile(dir), { version: VERSION, verified: [...verified] });
+  }
   const sums = [...w.sums];
   for (const [shard, bucket] of byShard) {
     const file = metaFile(dir, shard);

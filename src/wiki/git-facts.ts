@@ -43,18 +43,34 @@ function git(cwd: string, args: string[], input?: string): Promise<string> {
 export interface GitPrefetch {
   head: Promise<string | undefined>;
   listing: Promise<string>;
+  /** The history of `verified` shas guessed before the pages are read (those of the last lint). */
+  guessed: Set<string>;
+  history: Promise<VerifiedHistory>;
 }
 
-/** Start the git calls that do not depend on the pages, so they run while the pages load. */
-export function prefetchGit(root: string): GitPrefetch {
+type VerifiedHistory = Pick<GitFacts, 'resolved' | 'after'>;
+
+/**
+ * Start the git calls that do not depend on the pages, so they run while
+ * the pages load; `guess` are the `verified` shas the pages are expected to
+ * name (the last lint's), whose history is asked for now too.
+ */
+export function prefetchGit(root: string, guess: readonly string[] = []): GitPrefetch {
   const head = git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
     (out) => out.trim() || undefined,
     () => undefined,
   );
   const listing = git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   listing.catch(() => {});
-  return { head, listing };
+  const guessed = new Set(guess.filter((v) => SHA.test(v)));
+  const history = head.then((h) =>
+    h ? historyOf(root, [...guessed], h) : { resolved: new Map(), after: new Map() },
+  );
+  history.catch(() => {});
+  return { head, listing, guessed, history };
 }
+
+const SHA = /^[0-9a-f]{7,40}$/i;
 
 /** undefined when `root` is not a git repository with at least one commit. */
 export async function gatherGitFacts(
@@ -68,10 +84,23 @@ export async function gatherGitFacts(
   const wanted = new Set<string>();
   for (const p of pages) {
     const v = p.frontmatter.data.verified;
-    if (typeof v === 'string' && /^[0-9a-f]{7,40}$/i.test(v)) wanted.add(v);
+    if (typeof v === 'string' && SHA.test(v)) wanted.add(v);
   }
+  const missing = [...wanted].filter((v) => !prefetch.guessed.has(v));
+  const [guessed, rest] = await Promise.all([prefetch.history, historyOf(root, missing, head)]);
   const resolved = new Map<string, string | null>();
-  const list = [...wanted];
+  const after = new Map<string, CommitInfo[]>();
+  for (const h of [guessed, rest]) {
+    for (const [k, v] of h.resolved) if (wanted.has(k)) resolved.set(k, v);
+    for (const [k, v] of h.after) after.set(k, v);
+  }
+  const files = [...new Set((await prefetch.listing).split('\0').filter(Boolean))];
+  return { head, resolved, after, files };
+}
+
+/** Resolve `verified` shas (one git call) and list the commits after each (one log per distinct commit). */
+async function historyOf(root: string, list: string[], head: string): Promise<VerifiedHistory> {
+  const resolved = new Map<string, string | null>();
   if (list.length) {
     const out = await git(
       root,
@@ -100,8 +129,7 @@ export async function gatherGitFacts(
     }),
   );
 
-  const files = [...new Set((await prefetch.listing).split('\0').filter(Boolean))];
-  return { head, resolved, after, files };
+  return { resolved, after };
 }
 
 function parseLog(out: string): CommitInfo[] {

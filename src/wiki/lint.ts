@@ -3,6 +3,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { usageError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
+import { cacheDirOf, loadVerifiedGuess } from './cache.js';
 import { type GitFacts, type GitPrefetch, gatherGitFacts, prefetchGit } from './git-facts.js';
 import { regenerateIndex } from './index-file.js';
 import { validLinkResults } from './link-results.js';
@@ -59,9 +60,13 @@ export function prefetchWiki(
 ): WikiPrefetch | undefined {
   const wikiDir = resolve(opts.wikiDir ?? jidokaPaths(root).wikiDir);
   if (!isDir(wikiDir)) return undefined;
-  const pages = prefetchPages(wikiDir, cacheOptions(root, wikiDir, opts.useCache));
+  const cacheOpts = cacheOptions(root, wikiDir, opts.useCache);
+  const pages = prefetchPages(wikiDir, cacheOpts);
   pages.catch(() => {}); // awaited (and reported) by the lint; never unhandled if the caller fails first
-  return { git: prefetchGit(root), pages };
+  const guess = cacheOpts.cacheDir
+    ? loadVerifiedGuess(cacheDirOf(cacheOpts.cacheDir, cacheOpts.wikiRel))
+    : [];
+  return { git: prefetchGit(root, guess), pages };
 }
 
 function cacheOptions(

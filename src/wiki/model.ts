@@ -55,13 +55,20 @@ export function pageTitle(page: PageInfo): string {
   return posix.basename(page.path, '.md');
 }
 
-/** The page's `sources` as a list of non-empty strings (a single string is accepted). */
-export function pageSources(page: PageInfo): string[] {
-  const s = page.frontmatter.data.sources;
-  if (typeof s === 'string') return s.trim() ? [s.trim()] : [];
-  if (Array.isArray(s)) return s.filter((x): x is string => typeof x === 'string' && x.trim() !== '');
-  return [];
+/** The page's `sources` as a list of non-empty strings (a single string is accepted). Do not modify. */
+export function pageSources(page: PageInfo): readonly string[] {
+  let list = sourceLists.get(page);
+  if (!list) {
+    const s = page.frontmatter.data.sources;
+    if (typeof s === 'string') list = s.trim() ? [s.trim()] : [];
+    else if (Array.isArray(s)) list = s.filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+    else list = [];
+    sourceLists.set(page, list);
+  }
+  return list;
 }
+// Several rules read every page's sources; a lint of a large wiki need not rebuild the lists each time.
+const sourceLists = new WeakMap<PageInfo, string[]>();
 
 /**
  * A matcher for `sources` globs. A glob also covers everything beneath it,

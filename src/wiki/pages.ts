@@ -10,6 +10,7 @@ import {
   loadCache,
   loadStatTable,
   SHARDS,
+  type StatRow,
   saveCache,
   shardOf,
   statTableBytes,
@@ -19,7 +20,7 @@ import { contentHash } from './hash.js';
 import { pageTitle } from './model.js';
 import { headingSlugs } from './packed.js';
 import { type ParseItem, parseAll } from './parse-pool.js';
-import { type ScoutReport, type StatTable, scoutPages } from './scout.js';
+import { type ScoutReport, scoutPages } from './scout.js';
 import type { LinkResult, PageBody, PageInfo, ParsedPage } from './types.js';
 
 export interface LoadStats {
@@ -55,8 +56,8 @@ export interface LoadedPages {
 /** A wiki scout under way: started early (see prefetchPages) so it runs while the cache loads. */
 export type Scouting = Promise<ScoutReport>;
 
-/** Files re-read (stat data changed) before the stat table is rewritten. */
-const STAT_REWRITE_AFTER = 50;
+/** Rows changed since the stat table was written, up to which they are saved as a delta. */
+const STAT_DELTA_MAX = 64;
 
 /** Below this many pages (by the stat table's size), a worker thread costs more than it saves. */
 const MIN_SCOUT_TABLE_BYTES = 40_000;
@@ -69,7 +70,9 @@ export function prefetchPages(wikiDir: string, opts: { cacheDir?: string; wikiRe
   const dir = opts.cacheDir ? cacheDirOf(opts.cacheDir, opts.wikiRel) : undefined;
   const workerFile = fileURLToPath(new URL('./scout-worker.js', import.meta.url));
   if (!dir || statTableBytes(dir) < MIN_SCOUT_TABLE_BYTES || !existsSync(workerFile))
-    return Promise.resolve().then(() => scoutPages(wikiDir, dir ? loadStatTable(dir) : new Map()));
+    return Promise.resolve().then(() =>
+      scoutPages(wikiDir, dir ? loadStatTable(dir) : { table: new Map(), base: null, delta: [] }),
+    );
   return new Promise<ScoutReport>((resolve, reject) => {
     const worker = new Worker(workerFile, { workerData: { wikiDir, cacheDir: dir } });
     worker.once('message', (report: ScoutReport) => {
@@ -159,10 +162,8 @@ export async function loadPages(
       linksTrusted = cache.linksTrusted && !moved.size;
     }
     const bodyShards = new Set([...dirty, ...bodies.reparsedShards()]);
-    // The table must learn new content (or the scout parses it again), but a few files re-read with
-    // unchanged content (touched, checked out) cost less next time than rewriting the table now.
-    const statChanged = fresh.size > 0 || scout.reread > STAT_REWRITE_AFTER;
-    if (!meta.size && !bodyShards.size && !statChanged && linksTrusted === cache.linksTrusted) return;
+    const stat = statUpdate(scout, next);
+    if (!meta.size && !bodyShards.size && !stat && linksTrusted === cache.linksTrusted) return;
     try {
       saveCache(dir, {
         entries: next,
@@ -170,7 +171,7 @@ export async function loadPages(
         bodies: bodies.shardsToSave(bodyShards, next),
         sums: cache.sums,
         linksTrusted,
-        stat: statChanged || !scout.tableSize ? statTable(scout, next) : undefined,
+        stat,
       });
     } catch {
       // The cache is an optimisation; failing to write it must not fail the lint.
@@ -187,18 +188,27 @@ export async function loadPages(
 }
 
 /**
- * The stat table to save. A file modified within 2 s of the scan started
- * may have changed again, unseen, within its mtime's resolution: its size
- * is saved as -1 so that the next lint reads it again.
+ * What to save of the stat table: nothing when every file matched it; the
+ * rows of the files read this time (plus the delta already saved) while
+ * they are few; else the whole table. A file modified within 2 s of the
+ * scan may have changed again, unseen, within its mtime's resolution: its
+ * size is saved as -1 so that the next lint reads it again.
  */
-function statTable(scout: ScoutReport, entries: Map<string, CacheEntry>): StatTable {
-  const table: StatTable = new Map();
-  scout.files.forEach((path, i) => {
+function statUpdate(
+  scout: ScoutReport,
+  entries: Map<string, CacheEntry>,
+): { full: StatRow[] } | { delta: StatRow[]; base: string } | undefined {
+  const row = (i: number): StatRow => {
+    const path = scout.files[i]!;
     const mtimeMs = scout.mtimeMs[i]!;
     const racy = mtimeMs >= scout.startedAt - 2000;
-    table.set(path, [racy ? -1 : scout.size[i]!, mtimeMs, entries.get(path)?.hash ?? scout.hash[i]!]);
-  });
-  return table;
+    return [path, racy ? -1 : scout.size[i]!, mtimeMs, entries.get(path)?.hash ?? scout.hash[i]!];
+  };
+  if (scout.base && !scout.reread.length) return undefined;
+  const delta = new Map(scout.delta.map((r) => [r[0], r]));
+  for (const i of scout.reread) delta.set(scout.files[i]!, row(i));
+  if (scout.base && delta.size <= STAT_DELTA_MAX) return { delta: [...delta.values()], base: scout.base };
+  return { full: scout.files.map((_, i) => row(i)) };
 }
 
 function withoutLinks(e: CacheEntry): CacheEntry {

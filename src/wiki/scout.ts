@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { StatRow } from './cache.js';
 import { contentHash } from './hash.js';
 import type { ParseItem } from './parse-pool.js';
 import type { ParsedPage } from './types.js';
@@ -21,10 +22,12 @@ export interface ScoutReport {
   size: number[];
   mtimeMs: number[];
   hash: string[];
-  /** How many files were read and hashed because their stat data did not match the table. */
-  reread: number;
-  /** Entries in the table scouted against (0: no table yet). */
+  /** Indices (in `files`) of the files read and hashed because their stat data did not match the table. */
+  reread: number[];
+  /** Entries in the table scouted against (0: no table yet), its stat.json checksum, its delta's rows. */
   tableSize: number;
+  base: string | null;
+  delta: StatRow[];
   /** Where it ran. */
   thread: 'main' | 'worker';
   /** Files read whose hash the table did not have, with their text: to be parsed. */
@@ -55,7 +58,11 @@ export function listPages(wikiDir: string): string[] {
  * `fresh`. For large wikis this runs on a worker thread (scout-worker.ts),
  * which also parses them, beside the main thread's cache load.
  */
-export function scoutPages(wikiDir: string, table: StatTable): ScoutReport {
+export function scoutPages(
+  wikiDir: string,
+  saved: { table: StatTable; base: string | null; delta: StatRow[] },
+): ScoutReport {
+  const table = saved.table;
   const startedAt = Date.now();
   const files = listPages(wikiDir);
   const report: ScoutReport = {
@@ -64,8 +71,10 @@ export function scoutPages(wikiDir: string, table: StatTable): ScoutReport {
     size: new Array(files.length),
     mtimeMs: new Array(files.length),
     hash: new Array(files.length),
-    reread: 0,
+    reread: [],
     tableSize: table.size,
+    base: saved.base,
+    delta: saved.delta,
     thread: 'main',
     fresh: [],
   };
@@ -82,7 +91,7 @@ export function scoutPages(wikiDir: string, table: StatTable): ScoutReport {
     const text = readFileSync(abs, 'utf8');
     const hash = contentHash(text);
     report.hash[i] = hash;
-    report.reread++;
+    report.reread.push(i);
     if (!known || known[2] !== hash) report.fresh.push({ path, text, hash });
   });
   return report;

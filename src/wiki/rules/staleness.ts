@@ -18,10 +18,11 @@ export function stalePages(model: WikiModel, facts: GitFacts): StaleInfo[] {
     const sources = pageSources(page);
     if (typeof verified !== 'string' || !sources.length) continue;
     const full = facts.resolved.get(verified);
-    if (!full) continue;
+    const after = full ? facts.after.get(full) : undefined;
+    if (!full || !after?.length) continue;
     const match = sourcesMatcher(sources);
     const commits = [];
-    for (const c of facts.after.get(full) ?? []) {
+    for (const c of after) {
       const files = c.files.filter(match);
       if (files.length) commits.push({ sha: c.sha, subject: c.subject, files });
     }
@@ -33,20 +34,22 @@ export function stalePages(model: WikiModel, facts: GitFacts): StaleInfo[] {
 /** stale-page and unknown-verified. */
 export function stalenessRules(model: WikiModel, facts: GitFacts): LintFinding[] {
   const out: LintFinding[] = [];
-  for (const page of model.pages.values()) {
-    const verified = page.frontmatter.data.verified;
-    if (typeof verified !== 'string' || !pageSources(page).length) continue;
-    if (facts.resolved.get(verified) === null)
-      out.push(
-        finding(
-          'unknown-verified',
-          repoPath(model, page.path),
-          page.frontmatter.keyLines.verified ?? 1,
-          1,
-          `verified: ${verified} is not a commit in this repository (rewritten history or a typo; a shallow clone lacks old commits); check the page against the code and set verified to the current commit (${facts.head})`,
-        ),
-      );
-  }
+  // Only pages whose `verified` git does not know; the rest are looked at by stalePages.
+  if ([...facts.resolved.values()].includes(null))
+    for (const page of model.pages.values()) {
+      const verified = page.frontmatter.data.verified;
+      if (typeof verified !== 'string' || !pageSources(page).length) continue;
+      if (facts.resolved.get(verified) === null)
+        out.push(
+          finding(
+            'unknown-verified',
+            repoPath(model, page.path),
+            page.frontmatter.keyLines.verified ?? 1,
+            1,
+            `verified: ${verified} is not a commit in this repository (rewritten history or a typo; a shallow clone lacks old commits); check the page against the code and set verified to the current commit (${facts.head})`,
+          ),
+        );
+    }
   for (const s of stalePages(model, facts)) {
     const files = [...new Set(s.commits.flatMap((c) => c.files))];
     const commits = s.commits.slice(0, 5).map((c) => `${c.sha.slice(0, 8)} "${clip(c.subject, 60)}"`);
