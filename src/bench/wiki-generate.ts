@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -48,6 +48,8 @@ export function generateWiki(root: string, pages: number): { head: string } {
     writeFileSync(join(root, 'src', `mod-${m}`, 'index.ts'), `export const m${m} = ${m};\n`);
   }
   writeFileSync(join(root, '.gitignore'), '.jidoka/\n');
+  // The documented config `jidoka init` writes: a lint reads and validates it, as in a real repository.
+  copyFileSync(new URL('../../templates/jidoka.yaml', import.meta.url), join(root, 'jidoka.yaml'));
   git('add', '-A');
   git('commit', '-q', '-m', 'sources');
   const head = git('rev-parse', 'HEAD');

@@ -4,12 +4,10 @@ import remarkFrontmatter from 'remark-frontmatter';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { defaultConfig } from '../config/schema.js';
-import { lintWiki } from '../wiki/lint.js';
 
 /**
  * One measured run of the wiki benchmark, in its own process so its time
- * and peak memory are its own: `lint <root>` (Jidoka, with its cache),
+ * and peak memory are its own (Jidoka itself is measured through its CLI):
  * `floor <wikiDir>` (remark-parse on every file, one thread, nothing else),
  * `floor-gfm <wikiDir>` (the same with the frontmatter and GFM extensions
  * Jidoka parses with). Prints one JSON line.
@@ -17,10 +15,7 @@ import { lintWiki } from '../wiki/lint.js';
 const [mode, target] = process.argv.slice(2);
 const started = performance.now();
 
-if (mode === 'lint') {
-  const report = await lintWiki({ root: target!, config: defaultConfig() });
-  print({ findings: report.findings.length, pages: report.pages, stats: report.stats });
-} else if (mode === 'floor' || mode === 'floor-gfm') {
+if (mode === 'floor' || mode === 'floor-gfm') {
   const processor =
     mode === 'floor'
       ? unified().use(remarkParse)
@@ -32,7 +27,7 @@ if (mode === 'lint') {
   }
   print({ files });
 } else {
-  process.stderr.write('usage: wiki-run lint <root> | floor <wikiDir> | floor-gfm <wikiDir>\n');
+  process.stderr.write('usage: wiki-run floor <wikiDir> | floor-gfm <wikiDir>\n');
   process.exit(2);
 }
 
