@@ -249,6 +249,9 @@ export function saveCache(dir: string, w: CacheWrite): void {
     if ('full' in w.stat) {
       writeChecked(statFile(dir), { version: VERSION, pages: w.stat.full });
       rmSync(deltaFile(dir), { force: true });
+      // A first save of this version: the caches of earlier versions are never read again.
+      for (let v = 1; v < PARSER_VERSION; v++)
+        rmSync(join(dir, '..', '..', `wiki-v${v}`), { recursive: true, force: true });
     } else writeChecked(deltaFile(dir), { version: VERSION, base: w.stat.base, pages: w.stat.delta });
     const verified = new Set<string>();
     for (const e of w.entries.values()) {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
 import { bodyFile, cacheDirOf, metaFile, shardOf } from '../../src/wiki/cache.js';
 import { lintWiki } from '../../src/wiki/lint.js';
+import { PARSER_VERSION } from '../../src/wiki/types.js';
 import { commitAll, page, tempRepo, write } from './helpers.js';
 
 /** The cache: only changed pages are re-parsed; a deleted or corrupt cache gives the same findings. */
@@ -55,6 +56,17 @@ describe('lint cache', () => {
     expect(after.findings).toEqual((await lint(dir, false)).findings);
     // The stat table learnt the new content: the next lint reads the cache only.
     expect((await lint(dir)).stats).toMatchObject({ parsed: 0, linksChecked: 0 });
+  });
+
+  it('removes the caches of earlier versions when it first writes its own', async () => {
+    const dir = sampleWiki(3);
+    write(dir, '.jidoka/cache/wiki-v4/shard-00.json', 'old');
+    write(dir, '.jidoka/cache/config.json', '{}');
+    await lint(dir);
+    expect(readdirSync(join(dir, '.jidoka', 'cache')).sort()).toEqual([
+      'config.json',
+      `wiki-v${PARSER_VERSION}`,
+    ]);
   });
 
   it('gives the same findings with a deleted, truncated, garbage or tampered cache', async () => {
