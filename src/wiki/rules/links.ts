@@ -8,7 +8,7 @@ import {
 } from '../model.js';
 import { linkAt, newCursor, readLink, unpackHeadings } from '../packed.js';
 import { slugify } from '../slug.js';
-import type { LinkResult, LintFinding, PageInfo } from '../types.js';
+import type { LinkResult, LintFinding, PageInfo, PageLink, RuleId } from '../types.js';
 import { finding } from './finding.js';
 
 /** One pass over every link of the wiki: what the link rules and the index rules both need. */
@@ -133,77 +133,59 @@ export function checkLinks(
   const file = repoPath(model, page.path);
   const isIndex = page.path === INDEX_PAGE;
   const packed = model.body(page).links;
+  // Reporting decodes the whole link; the loop reads only its target and anchor.
+  const report = (at: number, rule: RuleId, message: (link: PageLink) => string) => {
+    const l = linkAt(packed, at);
+    findings.push(finding(rule, file, l.line, l.column, message(l)));
+  };
   const cursor = newCursor();
   // A plain loop, not a callback per link: this is the hot path of a cold lint.
   for (let at = 0; at < packed.length; at = cursor.next) {
     readLink(packed, at, cursor);
     const { target, anchor } = cursor;
     if (target === '') {
-      if (anchor && !hasAnchor(page, anchor)) {
-        const l = linkAt(packed, at);
-        findings.push(
-          finding(
-            'broken-anchor',
-            file,
-            l.line,
-            l.column,
+      if (anchor && !hasAnchor(page, anchor))
+        report(
+          at,
+          'broken-anchor',
+          () =>
             `#${anchor} is not a heading on this page; link to an existing heading (${headingHint(page.headings)}) or add it`,
-          ),
         );
-      }
       continue;
     }
     const hit = resolveTarget(model, target);
-    if (hit === null) {
-      const l = linkAt(packed, at);
-      findings.push(
-        finding(
-          'broken-link',
-          file,
-          l.line,
-          l.column,
-          `${l.url} points outside the repository; link to a file inside it or use a full URL`,
-        ),
+    if (hit === null)
+      report(
+        at,
+        'broken-link',
+        (l) => `${l.url} points outside the repository; link to a file inside it or use a full URL`,
       );
-    } else if (typeof hit === 'string') {
+    else if (typeof hit === 'string') {
       const exists = model.exists(hit);
       files.set(hit, exists);
       if (exists) continue;
-      const l = linkAt(packed, at);
       if (isIndex && hit.endsWith('.md'))
-        findings.push(
-          finding(
-            'index-drift',
-            file,
-            l.line,
-            l.column,
+        report(
+          at,
+          'index-drift',
+          () =>
             `index.md lists ${hit}, which does not exist; run \`jidoka wiki lint --fix\` to regenerate index.md`,
-          ),
         );
       else
-        findings.push(
-          finding(
-            'broken-link',
-            file,
-            l.line,
-            l.column,
-            `${l.url}: ${hit} does not exist; fix the path (relative to this page) or create the file`,
-          ),
+        report(
+          at,
+          'broken-link',
+          (l) => `${l.url}: ${hit} does not exist; fix the path (relative to this page) or create the file`,
         );
     } else {
       pages.add(hit.path);
-      if (anchor && !hasAnchor(hit, anchor)) {
-        const l = linkAt(packed, at);
-        findings.push(
-          finding(
-            'broken-anchor',
-            file,
-            l.line,
-            l.column,
+      if (anchor && !hasAnchor(hit, anchor))
+        report(
+          at,
+          'broken-anchor',
+          (l) =>
             `${l.url}: ${repoPath(model, hit.path)} has no heading #${anchor}; use one of its headings (${headingHint(hit.headings)})`,
-          ),
         );
-      }
     }
   }
   if (page.wikilinks.length)
