@@ -4,8 +4,9 @@ import { scoutPages } from './scout.js';
 
 /**
  * Worker thread body: scout the wiki (scout.ts) while the main thread loads
- * the cache, then parse the pages that changed (up to MAX_PARSE: more is a
- * cold lint, which the parse pool spreads over every core).
+ * the cache, then parse the pages that changed, up to MAX_PARSE. More is a
+ * cold lint: loadPages reads the rest again and spreads them over every
+ * core (parse-pool.ts), and texts are not copied back across threads.
  */
 const MAX_PARSE = 64;
 const { wikiDir, cacheDir } = workerData as { wikiDir: string; cacheDir: string };
@@ -15,7 +16,6 @@ report.thread = 'worker';
 const fresh = report.fresh;
 report.fresh = [];
 report.parsed = [];
-report.unparsed = fresh.slice(MAX_PARSE).map(({ path, hash }) => ({ path, hash }));
 if (fresh.length) {
   const { parsePage } = await import('./parse-page.js');
   report.parsed = fresh.slice(0, MAX_PARSE).map((i) => parsePage(i.path, i.text, i.hash));

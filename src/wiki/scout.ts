@@ -32,9 +32,8 @@ export interface ScoutReport {
   thread: 'main' | 'worker';
   /** Files read whose hash the table did not have, with their text: to be parsed. */
   fresh: ParseItem[];
-  /** From the scout worker: those of `fresh` it parsed, and the rest without their text. */
+  /** From the scout worker: those of `fresh` it parsed (the rest are read and parsed by the caller). */
   parsed?: ParsedPage[];
-  unparsed?: { path: string; hash: string }[];
 }
 
 /** Every markdown file under the wiki folder, wiki-relative posix paths, sorted. Dot-folders are skipped. */

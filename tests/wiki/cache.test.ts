@@ -146,6 +146,10 @@ describe('lint cache', () => {
     rmSync(join(dir, 'wiki/20_SYSTEM/p9.md'));
     expect(await run()).toMatchObject({ scout: 'worker', parsed: 1, linksChecked: 4 });
     expect(await run()).toMatchObject({ scout: 'worker', parsed: 0, linksChecked: 0 });
+    // More changed pages than the worker parses itself: the rest are parsed by the main thread's pool.
+    for (let i = 100; i < 180; i++)
+      write(dir, `wiki/20_SYSTEM/p${i}.md`, page(`Page ${i}`, `## Part\n\n[next](p${i + 1}.md#part) TODO`));
+    expect(await run()).toMatchObject({ scout: 'worker', parsed: 80 });
   });
 });
 
