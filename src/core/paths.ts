@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 /**
  * Where Jidoka keeps things inside a repository. Runtime state lives under
@@ -27,3 +27,9 @@ export function jidokaPaths(root: string) {
   };
 }
 export type JidokaPaths = ReturnType<typeof jidokaPaths>;
+
+/** `to` relative to `from`, `/`-separated on every platform: how git, globs and the wiki name files. */
+export function posixRelative(from: string, to: string): string {
+  const rel = relative(from, to);
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}

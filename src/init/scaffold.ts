@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { JidokaError } from '../core/errors.js';
+import { posixRelative } from '../core/paths.js';
 import { ensureStateIgnored } from './gitignore.js';
 import { templatesDir } from './templates-dir.js';
 
@@ -53,7 +54,7 @@ export function listTemplateFiles(dir: string): string[] {
     for (const ent of readdirSync(at, { withFileTypes: true })) {
       const full = join(at, ent.name);
       if (ent.isDirectory()) walk(full);
-      else if (ent.isFile()) out.push(relative(dir, full).split(sep).join('/'));
+      else if (ent.isFile()) out.push(posixRelative(dir, full));
     }
   };
   walk(dir);

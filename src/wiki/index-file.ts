@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { jidokaPaths } from '../core/paths.js';
 import {
@@ -11,7 +11,7 @@ import {
   SCHEMA_PAGE,
   type WikiModel,
 } from './model.js';
-import { loadPages } from './pages.js';
+import { loadPages, wikiCacheOptions } from './pages.js';
 import type { PageInfo } from './types.js';
 
 /**
@@ -63,10 +63,7 @@ export async function regenerateIndex(
     const model = opts.model;
     text = renderIndex(model.pages.values(), (page) => model.body(page).summary);
   } else {
-    const loaded = await loadPages(wikiDir, {
-      cacheDir: jidokaPaths(root).cache,
-      wikiRel: relative(root, wikiDir).split(sep).join('/'),
-    });
+    const loaded = await loadPages(wikiDir, wikiCacheOptions(root, wikiDir));
     await loaded.bodies.ensure(loaded.pages.values());
     loaded.save();
     text = renderIndex(loaded.pages.values(), (page) => loaded.bodies.get(page).summary);

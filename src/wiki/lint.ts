@@ -1,14 +1,21 @@
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { usageError } from '../core/errors.js';
-import { jidokaPaths } from '../core/paths.js';
+import { jidokaPaths, posixRelative } from '../core/paths.js';
 import { cacheDirOf, loadVerifiedGuess } from './cache.js';
 import { type GitFacts, type GitPrefetch, gatherGitFacts, prefetchGit } from './git-facts.js';
 import { regenerateIndex } from './index-file.js';
 import { validLinkResults } from './link-results.js';
 import type { WikiModel } from './model.js';
-import { type LoadedPages, type LoadStats, loadPages, prefetchPages, type Scouting } from './pages.js';
+import {
+  type LoadedPages,
+  type LoadStats,
+  loadPages,
+  prefetchPages,
+  type Scouting,
+  wikiCacheOptions,
+} from './pages.js';
 import { factRules } from './rules/facts.js';
 import { frontmatterRules } from './rules/frontmatter.js';
 import { indexRules } from './rules/index-drift.js';
@@ -60,22 +67,13 @@ export function prefetchWiki(
 ): WikiPrefetch | undefined {
   const wikiDir = resolve(opts.wikiDir ?? jidokaPaths(root).wikiDir);
   if (!isDir(wikiDir)) return undefined;
-  const cacheOpts = cacheOptions(root, wikiDir, opts.useCache);
+  const cacheOpts = wikiCacheOptions(root, wikiDir, opts.useCache);
   const pages = prefetchPages(wikiDir, cacheOpts);
   pages.catch(() => {}); // awaited (and reported) by the lint; never unhandled if the caller fails first
   const guess = cacheOpts.cacheDir
     ? loadVerifiedGuess(cacheDirOf(cacheOpts.cacheDir, cacheOpts.wikiRel))
     : [];
   return { git: prefetchGit(root, guess), pages };
-}
-
-function cacheOptions(
-  root: string,
-  wikiDir: string,
-  useCache = true,
-): { cacheDir?: string; wikiRel: string } {
-  const wikiRel = toPosix(relative(root, wikiDir));
-  return useCache ? { cacheDir: jidokaPaths(root).cache, wikiRel } : { wikiRel };
 }
 
 function isDir(path: string): boolean {
@@ -142,7 +140,7 @@ async function lintOnce(
   loaded.save(links.results);
   let findings = runRules(model, facts, opts.config.docs.uncovered, links);
   if (opts.paths?.length) {
-    const wanted = opts.paths.map((p) => toPosix(relative(root, resolve(root, p))).replace(/\/$/, ''));
+    const wanted = opts.paths.map((p) => posixRelative(root, resolve(root, p)).replace(/\/$/, ''));
     findings = findings.filter((f) =>
       wanted.some((w) => w === '' || f.file === w || f.file.startsWith(`${w}/`)),
     );
@@ -166,7 +164,7 @@ export async function analyzeWiki(
   wikiDir: string,
   opts: { useCache?: boolean; workers?: number; prefetch?: WikiPrefetch } = {},
 ): Promise<{ model: WikiModel; facts: GitFacts | undefined; loaded: LoadedPages }> {
-  const cacheOpts = cacheOptions(root, wikiDir, opts.useCache);
+  const cacheOpts = wikiCacheOptions(root, wikiDir, opts.useCache);
   const git = opts.prefetch?.git ?? prefetchGit(root);
   const scouting = opts.prefetch?.pages ?? prefetchPages(wikiDir, cacheOpts);
   const loaded = await loadPages(wikiDir, { ...cacheOpts, workers: opts.workers, scouting });
@@ -231,8 +229,4 @@ export function countFindings(findings: LintFinding[]): LintCounts {
     counts.byRule[f.rule] = (counts.byRule[f.rule] ?? 0) + 1;
   }
   return counts;
-}
-
-function toPosix(p: string): string {
-  return sep === '/' ? p : p.split(sep).join('/');
 }

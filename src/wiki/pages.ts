@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { jidokaPaths, posixRelative } from '../core/paths.js';
 import {
   type BodyEntry,
   type CacheEntry,
@@ -51,6 +52,16 @@ export interface LoadedPages {
    * given (without them, results already cached are kept only while valid).
    */
   save(links?: Map<string, LinkResult>): void;
+}
+
+/** The cache options of the wiki in `wikiDir` (none when `useCache` is false): what loadPages and prefetchPages take. */
+export function wikiCacheOptions(
+  root: string,
+  wikiDir: string,
+  useCache = true,
+): { cacheDir?: string; wikiRel: string } {
+  const wikiRel = posixRelative(root, wikiDir);
+  return useCache ? { cacheDir: jidokaPaths(root).cache, wikiRel } : { wikiRel };
 }
 
 /** A wiki scout under way: started early (see prefetchPages) so it runs while the cache loads. */
