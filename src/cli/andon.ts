@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Incident } from '../andon/incident.js';
 import { CATEGORIES } from '../core/types.js';
 import { action } from './context.js';
+import { table } from './table.js';
 
 /**
  * `jidoka andon list|show|pull|resolve`: the line's incidents, stopping the
@@ -33,7 +34,7 @@ export function registerAndon(program: Command): void {
         if (incidents.length) {
           ctx.out('');
           const rows = incidents.map((i) => [i.id, i.status, i.severity, i.category, i.plan ?? '-', i.title]);
-          ctx.out(table([['ID', 'STATUS', 'SEVERITY', 'CATEGORY', 'PLAN', 'TITLE'], ...rows]));
+          ctx.out(table([['ID', 'STATUS', 'SEVERITY', 'CATEGORY', 'PLAN', 'TITLE'], ...rows], 60));
         }
         for (const p of problems) process.stderr.write(`jidoka: ${p}\n`);
         return problems.length ? 1 : 0;
@@ -157,16 +158,4 @@ function incidentJson(root: string, i: Incident) {
 function stripHistory<T extends { history?: unknown }>(line: T): Omit<T, 'history'> {
   const { history: _h, ...rest } = line;
   return rest;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.min(60, Math.max(...rows.map((r) => (r[c] ?? '').length))));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => (c === r.length - 1 ? cell : cell.slice(0, widths[c]).padEnd(widths[c]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

@@ -3,6 +3,7 @@ import { JidokaError } from '../core/errors.js';
 import type { PlanEntry } from '../plans/store.js';
 import type { PlanStatus } from '../plans/types.js';
 import { action, type CliContext } from './context.js';
+import { table } from './table.js';
 
 export function registerPlan(program: Command): void {
   const plan = program.command('plan').description('list, show, validate, approve or reject plans in plans/');
@@ -193,11 +194,4 @@ async function transition(
       `plan ${id}: ${from} → ${to}${to === 'approved' ? ` (run it with \`jidoka run ${id}\`, or let the daemon pick it up)` : ''}`,
     );
   return 0;
-}
-
-export function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))
-    .join('\n');
 }
