@@ -9,7 +9,10 @@ import { jidokaPaths } from '../core/paths.js';
 import { markInvalid, planFile } from '../plans/store.js';
 import type { Plan } from '../plans/types.js';
 import { checkPlan } from '../plans/validate.js';
-import { bound, placeholderReason, readIncident, renderWhy, replaceSection, type Why } from './incident.js';
+import { readIncident } from './incident/files.js';
+import { bound, renderWhy } from './incident/page.js';
+import { replaceSection } from './incident/sections.js';
+import { placeholderReason, type Why } from './incident/whys.js';
 
 /**
  * The diagnose role's two jobs after a stop, both read-only on the code:

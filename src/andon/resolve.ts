@@ -6,19 +6,10 @@ import { setFrontmatterField } from '../core/frontmatter.js';
 import { CATEGORIES, type Category, type Finding } from '../core/types.js';
 import { whoAmI } from '../core/who.js';
 import { type AlertOutcome, sendAlerts } from './alerts.js';
-import {
-  filledWhys,
-  type Incident,
-  LEVEL_NAMES,
-  listIncidents,
-  PREVENTION_LEVELS,
-  type PreventionLevel,
-  parseWhys,
-  placeholderReason,
-  readIncident,
-  replaceSection,
-  sectionText,
-} from './incident.js';
+import { listIncidents, readIncident } from './incident/files.js';
+import { type Incident, LEVEL_NAMES, PREVENTION_LEVELS, type PreventionLevel } from './incident/record.js';
+import { replaceSection, sectionText } from './incident/sections.js';
+import { filledWhys, parseWhys, placeholderReason } from './incident/whys.js';
 import { appendStandard } from './kaizen.js';
 import { type LineState, readLine, restartLine } from './line.js';
 import { manualRetries, resetManualRetries } from './retries.js';

@@ -11,7 +11,9 @@ import { regenerateIndex } from '../wiki/index-file.js';
 import { appendLogEntry } from '../wiki/log-file.js';
 import { type AlertOutcome, sendAlerts } from './alerts.js';
 import { failureFingerprint, fingerprintHash } from './fingerprint.js';
-import { allocateIncident, BREAKER_TITLES, incidentTitle, renderIncident } from './incident.js';
+import { allocateIncident } from './incident/files.js';
+import { incidentTitle, renderIncident } from './incident/page.js';
+import { BREAKER_TITLES } from './incident/record.js';
 import { raiseYellow, readLine, setStopped } from './line.js';
 import { draftWhys } from './replan.js';
 

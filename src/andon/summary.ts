@@ -1,5 +1,5 @@
 import type { Category } from '../core/types.js';
-import { listIncidents } from './incident.js';
+import { listIncidents } from './incident/files.js';
 import { listStandards } from './kaizen.js';
 import { type LineState, readLine } from './line.js';
 

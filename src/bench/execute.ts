@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { stringify } from 'yaml';
 import { parseConfig } from '../config/load.js';
-import { executePlan } from '../loops/execute.js';
+import { executePlan } from '../loops/execute/execute.js';
 import type { RunRecord } from '../loops/run-record.js';
 import { recordApproval } from '../plans/approval.js';
 import { setPlanStatus } from '../plans/store.js';

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import type { Incident } from '../andon/incident.js';
+import type { Incident } from '../andon/incident/record.js';
 import { CATEGORIES } from '../core/types.js';
 import { action } from './context.js';
 import { table } from './table.js';
@@ -17,7 +17,7 @@ export function registerAndon(program: Command): void {
     .option('--json', 'print as JSON')
     .action(
       action(async (ctx, opts: { json?: boolean }) => {
-        const { listIncidents } = await import('../andon/incident.js');
+        const { listIncidents } = await import('../andon/incident/files.js');
         const { readLine } = await import('../andon/line.js');
         const { andonSummary, formatAndonSummary } = await import('../andon/summary.js');
         const root = ctx.root();
@@ -46,7 +46,8 @@ export function registerAndon(program: Command): void {
     .option('--json', 'print as JSON')
     .action(
       action(async (ctx, id: string, opts: { json?: boolean }) => {
-        const { parseWhys, readIncident } = await import('../andon/incident.js');
+        const { parseWhys } = await import('../andon/incident/whys.js');
+        const { readIncident } = await import('../andon/incident/files.js');
         const root = ctx.root();
         const incident = readIncident(root, id);
         if (opts.json)

@@ -12,8 +12,8 @@ export function registerAudit(program: Command): void {
     .action(
       action(async (ctx, opts: { dryRun?: boolean; json?: boolean }) => {
         const { wikiSignals } = await import('../daemon/hooks.js');
-        const { runAudit } = await import('../loops/audit.js');
-        const { formatSignals } = await import('../loops/audit-signals.js');
+        const { runAudit } = await import('../loops/audit/audit.js');
+        const { formatSignals } = await import('../loops/audit/signals.js');
         const root = ctx.root();
         const { config } = await ctx.config({ required: true });
         const outcome = await runAudit({

@@ -16,7 +16,7 @@ export function registerDocs(program: Command): void {
     )
     .action(
       action(async (ctx, flags: { dryRun?: boolean; json?: boolean }) => {
-        const { syncDocs } = await import('../loops/document.js');
+        const { syncDocs } = await import('../loops/document/document.js');
         const root = ctx.root();
         const { config } = await ctx.config();
         const result = await syncDocs({

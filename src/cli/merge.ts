@@ -14,7 +14,7 @@ export function registerMerge(program: Command): void {
 }
 
 async function merge(ctx: CliContext, id: string, opts: { pr?: boolean; json?: boolean }): Promise<number> {
-  const { mergePlan, openPullRequest } = await import('../loops/merge.js');
+  const { mergePlan, openPullRequest } = await import('../merge/merge.js');
   const { docsAfterMerge } = await import('../daemon/hooks.js');
   const { isStale, readLock } = await import('../core/lock.js');
   const { whoAmI } = await import('../core/who.js');

@@ -8,7 +8,7 @@ export function registerReview(program: Command): void {
     .option('--json', 'print as JSON')
     .action(
       action(async (ctx, id: string, opts: { json?: boolean }) => {
-        const { buildReview, formatReview } = await import('../loops/review.js');
+        const { buildReview, formatReview } = await import('../review/review.js');
         const root = ctx.root();
         const { config } = await ctx.config();
         const review = await buildReview(root, config, id);

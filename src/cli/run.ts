@@ -37,8 +37,8 @@ async function run(
     return 0;
   }
 
-  const { executePlan } = await import('../loops/execute.js');
-  const { autoMerge } = await import('../loops/merge.js');
+  const { executePlan } = await import('../loops/execute/execute.js');
+  const { autoMerge } = await import('../merge/merge.js');
 
   // Ctrl-C / SIGTERM: stop the running step (its process group is killed), checkpoint, exit; `jidoka run` resumes.
   const abort = new AbortController();

@@ -8,7 +8,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print the status as JSON')
     .action(
       action(async (ctx, opts: { json?: boolean }) => {
-        const { collectStatus, formatStatus } = await import('../loops/status.js');
+        const { collectStatus, formatStatus } = await import('../status/status.js');
         const root = ctx.root();
         const { config } = await ctx.config();
         const status = collectStatus(root, config);

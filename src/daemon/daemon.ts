@@ -11,8 +11,8 @@ import { describeError } from '../core/errors.js';
 import { acquireLock, isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
-import { executePlan } from '../loops/execute.js';
-import { autoMerge } from '../loops/merge.js';
+import { executePlan } from '../loops/execute/execute.js';
+import { autoMerge } from '../merge/merge.js';
 import { surveyPlans } from './next-plan.js';
 
 /**

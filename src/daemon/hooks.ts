@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { readLine } from '../andon/line.js';
 import type { Config } from '../config/schema.js';
 import { jidokaPaths } from '../core/paths.js';
-import { runAudit } from '../loops/audit.js';
-import { syncDocs } from '../loops/document.js';
+import { runAudit } from '../loops/audit/audit.js';
+import { syncDocs } from '../loops/document/document.js';
 import { lintWiki } from '../wiki/lint.js';
 import type { DaemonHooks } from './daemon.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
-import { readPlanState } from '../loops/plan-state.js';
+import { readPlanState } from '../loops/execute/plan-state.js';
 import { isApprovedContent } from '../plans/approval.js';
 import { approvalHash, listPlans } from '../plans/store.js';
 

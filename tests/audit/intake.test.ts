@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
-import { type AuditOutcome, intakePlans } from '../../src/loops/audit.js';
-import { autoApprovable, protectedPaths } from '../../src/loops/audit-approval.js';
+import { autoApprovable, protectedPaths } from '../../src/loops/audit/approval.js';
+import { type AuditOutcome, intakePlans } from '../../src/loops/audit/audit.js';
 import { makeRepo, writeFiles } from '../support/repo.js';
 
 const none = protectedPaths([], []);

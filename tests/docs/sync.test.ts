@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLine, setStopped } from '../../src/andon/line.js';
 import { loadConfig } from '../../src/config/load.js';
-import { syncDocs } from '../../src/loops/document.js';
+import { syncDocs } from '../../src/loops/document/document.js';
 import { lintWiki } from '../../src/wiki/lint.js';
 import { commitAll, git, page, tempDir, tempRepo, write } from '../wiki/helpers.js';
 

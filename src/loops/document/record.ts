@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
-import { jidokaPaths } from '../core/paths.js';
-import { LOG_PAGE } from '../wiki/model.js';
-import { LOG_HEADING } from '../wiki/rules/log-format.js';
-import type { SyncCommit } from './document-git.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../core/atomic-write.js';
+import { jidokaPaths } from '../../core/paths.js';
+import { LOG_PAGE } from '../../wiki/model.js';
+import { LOG_HEADING } from '../../wiki/rules/log-format.js';
+import type { SyncCommit } from './git.js';
 
 /** What the documentation loop remembers between runs, in `.jidoka/state/docs.json`. */
 export interface DocsState {

@@ -1,7 +1,7 @@
-import { buildRepoPrompt } from '../agents/prompt.js';
-import type { AdapterName, Config } from '../config/schema.js';
-import { listPlans } from '../plans/store.js';
-import { type AuditSignals, formatSignals } from './audit-signals.js';
+import { buildRepoPrompt } from '../../agents/prompt.js';
+import type { AdapterName, Config } from '../../config/schema.js';
+import { listPlans } from '../../plans/store.js';
+import { type AuditSignals, formatSignals } from './signals.js';
 
 /** The auditor's task: turn the signals into at most N small, checkable plans. */
 export function auditorPrompt(

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { JidokaError } from '../core/errors.js';
-import { jidokaPaths } from '../core/paths.js';
+import { JidokaError } from '../../core/errors.js';
+import { jidokaPaths } from '../../core/paths.js';
 
 /**
  * The git side of the documentation loop: the commits since the last sync,

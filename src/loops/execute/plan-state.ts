@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../core/atomic-write.js';
-import { jidokaPaths } from '../core/paths.js';
-import type { Category } from '../core/types.js';
+import { writeJsonAtomic } from '../../core/atomic-write.js';
+import { jidokaPaths } from '../../core/paths.js';
+import type { Category } from '../../core/types.js';
 
 /**
  * The execution loop's checkpoint for one plan, `.jidoka/state/plans/<id>.json`,

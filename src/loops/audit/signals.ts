@@ -1,7 +1,7 @@
-import type { Config } from '../config/schema.js';
-import type { CheckResult } from '../core/types.js';
-import { gitAt } from '../git/repo.js';
-import { checkSpecs, failingOutput, runChecks } from './checks.js';
+import type { Config } from '../../config/schema.js';
+import type { CheckResult } from '../../core/types.js';
+import { gitAt } from '../../git/repo.js';
+import { checkSpecs, failingOutput, runChecks } from '../checks.js';
 
 /**
  * The audit loop's deterministic signals, collected before any agent runs:

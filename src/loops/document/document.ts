@@ -1,17 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
-import { runAgent } from '../agents/run-agent.js';
-import { clearYellow, raiseYellow, readLine } from '../andon/line.js';
-import type { Config } from '../config/schema.js';
-import { JidokaError, usageError } from '../core/errors.js';
-import { jidokaPaths } from '../core/paths.js';
-import { gitAt, mainBranch } from '../git/repo.js';
-import { regenerateIndex } from '../wiki/index-file.js';
-import { analyzeWiki, lintWiki } from '../wiki/lint.js';
-import { appendLogEntry } from '../wiki/log-file.js';
-import { pageSources, repoPath } from '../wiki/model.js';
-import { stalePages } from '../wiki/rules/staleness.js';
-import { type UncoveredSource, uncoveredSources } from '../wiki/rules/uncovered.js';
+import { runAgent } from '../../agents/run-agent.js';
+import { clearYellow, raiseYellow, readLine } from '../../andon/line.js';
+import type { Config } from '../../config/schema.js';
+import { JidokaError, usageError } from '../../core/errors.js';
+import { jidokaPaths } from '../../core/paths.js';
+import { gitAt, mainBranch } from '../../git/repo.js';
+import { regenerateIndex } from '../../wiki/index-file.js';
+import { analyzeWiki, lintWiki } from '../../wiki/lint.js';
+import { appendLogEntry } from '../../wiki/log-file.js';
+import { pageSources, repoPath } from '../../wiki/model.js';
+import { stalePages } from '../../wiki/rules/staleness.js';
+import { type UncoveredSource, uncoveredSources } from '../../wiki/rules/uncovered.js';
 import {
   boundedDiff,
   changedFiles,
@@ -24,8 +24,8 @@ import {
   removeDocsWorktree,
   resolveCommit,
   type SyncCommit,
-} from './document-git.js';
-import { buildDocsPrompt, type StalePageBrief } from './document-prompt.js';
+} from './git.js';
+import { buildDocsPrompt, type StalePageBrief } from './prompt.js';
 import {
   type DocsState,
   lastSyncFromLog,
@@ -34,7 +34,7 @@ import {
   runLogPath,
   writeDocsState,
   writeRunLog,
-} from './document-record.js';
+} from './record.js';
 
 export interface DocsSyncOptions {
   root: string;

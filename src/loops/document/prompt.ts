@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPORT_SHAPES } from '../agents/prompt.js';
-import { DEFAULT_ROLE_TEXT, ROLE_FILES } from '../agents/roles.js';
-import { parseFrontmatter } from '../core/frontmatter.js';
-import type { UncoveredSource } from '../wiki/rules/uncovered.js';
+import { REPORT_SHAPES } from '../../agents/prompt.js';
+import { DEFAULT_ROLE_TEXT, ROLE_FILES } from '../../agents/roles.js';
+import { parseFrontmatter } from '../../core/frontmatter.js';
+import type { UncoveredSource } from '../../wiki/rules/uncovered.js';
 
 export interface StalePageBrief {
   /** Repo-relative page path. */

@@ -8,8 +8,8 @@ import { appendLedger } from '../core/ledger.js';
 import { jidokaPaths } from '../core/paths.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
 import { planBranch, removeWorktree } from '../git/worktree.js';
+import { readPlanState, writePlanState } from '../loops/execute/plan-state.js';
 import { findPlan } from '../plans/store.js';
-import { readPlanState, writePlanState } from './plan-state.js';
 
 /**
  * Merging a done plan into the main branch: a human's step (or `merge.mode:

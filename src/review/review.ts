@@ -2,8 +2,8 @@ import type { Config } from '../config/schema.js';
 import { JidokaError } from '../core/errors.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
 import { planBranch } from '../git/worktree.js';
+import { type AttemptRecord, readPlanState } from '../loops/execute/plan-state.js';
 import { findPlan } from '../plans/store.js';
-import { type AttemptRecord, readPlanState } from './plan-state.js';
 
 /** What a reviewer needs before `jidoka merge`: the branch's diff against main and how each chunk got there. */
 export interface Review {

@@ -4,8 +4,8 @@ import type { Config } from '../config/schema.js';
 import { readLedger } from '../core/ledger.js';
 import { isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
+import { readPlanState } from '../loops/execute/plan-state.js';
 import { listPlans } from '../plans/store.js';
-import { readPlanState } from './plan-state.js';
 
 /**
  * Everything `jidoka status` shows, gathered from files only (no git, no

@@ -1,5 +1,5 @@
-import { filesNamedByChecks, isTestFile, scopeMatcher } from '../andon/guards.js';
-import { GATE_FILES } from '../andon/patterns.js';
+import { filesNamedByChecks, isTestFile, scopeMatcher } from '../../andon/guards.js';
+import { GATE_FILES } from '../../andon/patterns.js';
 
 /**
  * The `approval.auto` policy: an auditor's plan is approved without a human

@@ -1,22 +1,22 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { Logger } from 'pino';
-import { runAgent } from '../agents/run-agent.js';
-import type { Config } from '../config/schema.js';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import { JidokaError } from '../core/errors.js';
-import { setFrontmatterField } from '../core/frontmatter.js';
-import { appendLedger } from '../core/ledger.js';
-import { jidokaPaths } from '../core/paths.js';
-import { gitAt, hasCommits } from '../git/repo.js';
-import { recordApproval } from '../plans/approval.js';
-import { markInvalid, planFile, setPlanStatus } from '../plans/store.js';
-import { checkPlan } from '../plans/validate.js';
-import { autoApprovable, protectedPaths } from './audit-approval.js';
-import { auditorPrompt } from './audit-prompt.js';
-import { type AuditSignals, collectSignals, formatSignals } from './audit-signals.js';
-import { checkSpecs } from './checks.js';
-import { newRunId } from './run-record.js';
+import { runAgent } from '../../agents/run-agent.js';
+import type { Config } from '../../config/schema.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { JidokaError } from '../../core/errors.js';
+import { setFrontmatterField } from '../../core/frontmatter.js';
+import { appendLedger } from '../../core/ledger.js';
+import { jidokaPaths } from '../../core/paths.js';
+import { gitAt, hasCommits } from '../../git/repo.js';
+import { recordApproval } from '../../plans/approval.js';
+import { markInvalid, planFile, setPlanStatus } from '../../plans/store.js';
+import { checkPlan } from '../../plans/validate.js';
+import { checkSpecs } from '../checks.js';
+import { newRunId } from '../run-record.js';
+import { autoApprovable, protectedPaths } from './approval.js';
+import { auditorPrompt } from './prompt.js';
+import { type AuditSignals, collectSignals, formatSignals } from './signals.js';
 
 /**
  * The audit loop, as a blueprint: collect signals → ask the auditor for plans
