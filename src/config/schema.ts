@@ -82,6 +82,7 @@ export const configSchema = z.strictObject({
     })
     .default({}),
   checks: z.array(check).default([]),
+  worktree: z.strictObject({ setup: z.array(check).default([]) }).prefault({}),
   limits: z
     .strictObject({
       maxAttempts: positiveInt.default(3),

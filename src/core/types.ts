@@ -77,6 +77,7 @@ export const BREAKERS = [
   'repo_integrity',
   'human_retries',
   'manual',
+  'worktree_setup',
 ] as const;
 export type BreakerId = (typeof BREAKERS)[number];
 

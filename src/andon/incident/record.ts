@@ -36,6 +36,7 @@ export const BREAKER_TITLES: Record<BreakerId, string> = {
   repo_integrity: 'Repository integrity',
   human_retries: 'Human-involved retries',
   manual: 'Line stopped by hand',
+  worktree_setup: 'Worktree setup failed',
 };
 
 /** The page as read back. Frontmatter keys are DESIGN.md's, plus title and type. */

@@ -41,6 +41,8 @@ export interface AttemptContext {
   extraReasons?: string[];
   /** The budget breaker, given what this attempt spent so far: a finding refuses the next dispatch. */
   overBudget?: (spent: Spend) => Finding | undefined;
+  /** Worktree setup again when the maker changed a dependency manifest: a finding when it fails. */
+  refreshSetup?: () => Promise<Finding | undefined>;
 }
 
 type Spend = { costUsd: number; tokens: number };
@@ -90,6 +92,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   if (makerEnd) return makerEnd;
 
   ctx.checkpoint('checks');
+  const unready = await ctx.refreshSetup?.();
+  if (unready) return abnormal(ctx, spend, [unready]);
   const checks = await runChunkChecks(ctx);
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
 

@@ -21,9 +21,11 @@ import {
   missGoal,
   recordAttempt,
   reopenLastChunk,
+  setupPassed,
   writePlanState,
 } from './plan-state.js';
 import { planLockFile, prepareRun, requireFirstCommit, runnablePlan } from './prepare.js';
+import { manifestDigest, runSetup } from './setup.js';
 
 export type { ExecuteOptions, ExecuteOutcome } from './plan-run.js';
 
@@ -58,6 +60,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteOutcome>
 /** Chunks in order, then the goal; a missed goal reopens the last chunk, until the breakers say stop. */
 async function runPlan(p: PlanRun): Promise<ExecuteOutcome> {
   if (p.humanRetryStop) return stop(p, [p.humanRetryStop]);
+  const unready = await setUpWorktree(p, 'the dependency manifests changed since the last setup');
+  if (unready) return stop(p, [unready]);
   for (;;) {
     for (let chunk = currentChunk(p); chunk; chunk = currentChunk(p)) {
       const end = await runChunk(p, chunk);
@@ -143,6 +147,7 @@ function attempt(p: PlanRun, chunk: Chunk, specs: ReturnType<typeof checkSpecs>)
     watcher: p.watcher,
     mainBranch: p.mainBranch,
     overBudget: (spent) => overBudget(p, spent),
+    refreshSetup: () => setUpWorktree(p, 'the maker changed a dependency manifest or lockfile'),
     checkpoint: (step) => {
       enterStep(state, step);
       writePlanState(opts.root, state);
@@ -199,6 +204,27 @@ function failureBreakers(p: PlanRun): Promise<ExecuteOutcome> | undefined {
   );
   if (inARow) return failPlan(p, inARow.message, repeat ? [repeat, inARow] : [inARow]);
   if (repeat) return stop(p, [repeat]);
+  return undefined;
+}
+
+/** `worktree.setup` when the dependency manifests differ from those it last ran for (or it never ran). */
+async function setUpWorktree(p: PlanRun, reason: string): Promise<Finding | undefined> {
+  const { opts, state } = p;
+  if (!opts.config.worktree.setup.length) return undefined;
+  const digest = await manifestDigest(p.worktree.path);
+  if (state.setupDigest === digest) return undefined;
+  const failed = await runSetup({
+    config: opts.config,
+    worktree: p.worktree.path,
+    run: p.run,
+    chunk: state.chunk,
+    attempt: state.attempt,
+    reason: state.setupDigest === undefined ? 'a new worktree' : reason,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  if (failed) return failed;
+  setupPassed(state, digest);
+  writePlanState(opts.root, state);
   return undefined;
 }
 

@@ -58,6 +58,8 @@ export interface PlanState {
   consecutiveFailures: number;
   /** The last failure, carried into the next attempt's prompt. */
   lastFailure?: { reasons: string[]; output: string };
+  /** Digest of the dependency manifests when `worktree.setup` last passed; a different one runs it again. */
+  setupDigest?: string;
   /** Test count of the last accepted state, for the spec-drift count check. */
   testTotal?: number;
   spend: { usd: number; tokens: number };
@@ -118,6 +120,11 @@ export function restartByHuman(state: PlanState): void {
   state.attempt = 1;
   state.consecutiveFailures = 0;
   state.step = 'start';
+}
+
+/** Worktree setup passed for these dependency manifests. */
+export function setupPassed(state: PlanState, digest: string): void {
+  state.setupDigest = digest;
 }
 
 export function enterStep(state: PlanState, step: Step): void {
