@@ -78,6 +78,8 @@ export const BREAKERS = [
   'human_retries',
   'manual',
   'worktree_setup',
+  'checked_tree',
+  'file_limits',
 ] as const;
 export type BreakerId = (typeof BREAKERS)[number];
 

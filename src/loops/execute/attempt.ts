@@ -13,7 +13,14 @@ import { type CheckSpec, failingOutput, runChecks } from '../checks.js';
 import { type RunRecord, recordStep, stepDir } from '../run-record.js';
 import { spendOf } from './agent-step.js';
 import { runChecker } from './checker.js';
-import { type Guarded, guardAttempt } from './guard-step.js';
+import {
+  type Candidate,
+  changedSinceFreeze,
+  freezeCandidate,
+  type Guarded,
+  guardAttempt,
+  treeChanged,
+} from './guard-step.js';
 import { type MakerStep, runMaker } from './maker.js';
 import type { PlanState, Step } from './plan-state.js';
 import { refsBefore, refsMoved } from './refs-check.js';
@@ -55,7 +62,13 @@ type Spend = { costUsd: number; tokens: number };
  * abnormal (a red finding: the line must stop); interrupted (a signal).
  */
 export type AttemptOutcome =
-  | ({ kind: 'accepted'; checks: CheckResult[]; verdictReasons: string[] } & Spend)
+  | ({
+      kind: 'accepted';
+      checks: CheckResult[];
+      /** The frozen candidate the checks ran on and the checker approved: exactly what is committed. */
+      tree: string;
+      verdictReasons: string[];
+    } & Spend)
   | ({
       kind: 'failed' | 'rejected' | 'blocked';
       reasons: string[];
@@ -94,30 +107,36 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   ctx.checkpoint('checks');
   const unready = await ctx.refreshSetup?.();
   if (unready) return abnormal(ctx, spend, [unready]);
+  const frozen = await freezeCandidate(ctx);
+  if (frozen.kind === 'over_limits') return overLimits(frozen.findings, spend);
+  const { candidate } = frozen;
   const checks = await runChunkChecks(ctx);
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
+  const drifted = await changedSinceFreeze(ctx.worktree, candidate.tree);
+  if (drifted.length)
+    return abnormal(ctx, spend, [treeChanged('the checks ran', drifted)], checks, candidate.changes);
 
   ctx.checkpoint('guards');
-  const guarded = await guardAttempt(ctx, checks, maker.result.run.exitCode);
-  const guardEnd = await judgeGuards(ctx, guarded, checks, spend);
+  const guarded = await guardAttempt(ctx, candidate, checks, maker.result.run.exitCode);
+  const guardEnd = await judgeGuards(ctx, guarded, candidate, checks, spend);
   if (guardEnd) return guardEnd;
   // The maker's reported spend can reach the budget: then the checker is not dispatched.
   const over = ctx.overBudget?.(spend);
-  if (over) return abnormal(ctx, spend, [over], checks, guarded.changes);
+  if (over) return abnormal(ctx, spend, [over], checks, candidate.changes);
 
   ctx.checkpoint('checker');
   const diff = clipStart(
-    guarded.patch,
+    candidate.patch,
     ctx.config.limits.maxOutputBytes,
     'the full patch is in the worktree',
   );
-  const checker = await runChecker(ctx, checks, guarded.changes, diff);
+  const checker = await runChecker(ctx, checks, candidate, diff);
   add(spend, spendOf(checker.result));
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
   const { verdict } = checker;
   switch (verdict.kind) {
     case 'approved':
-      return { kind: 'accepted', checks, verdictReasons: verdict.reasons, ...spend };
+      return { kind: 'accepted', checks, tree: candidate.tree, verdictReasons: verdict.reasons, ...spend };
     case 'rejected':
       return unaccepted(
         'rejected',
@@ -164,7 +183,8 @@ async function judgeMaker(
 /** After the guards: red stops, yellow warns, any finding blocks; failing checks fail the attempt. */
 async function judgeGuards(
   ctx: AttemptContext,
-  { findings, changes }: Guarded,
+  { findings }: Guarded,
+  { changes }: Candidate,
   checks: CheckResult[],
   spend: Spend,
 ): Promise<AttemptOutcome | undefined> {
@@ -228,6 +248,19 @@ async function runChunkChecks(ctx: AttemptContext): Promise<CheckResult[]> {
     },
   });
   return checks;
+}
+
+/** The candidate breaks a tree limit (a huge file, a symlink out of the repository): blocked, nothing checked. */
+function overLimits(findings: Finding[], spend: Spend): AttemptOutcome {
+  return {
+    kind: 'blocked',
+    reasons: findings.map((f) => f.message),
+    output: '',
+    fingerprint: failureFingerprint([], findings.map((f) => f.breaker).join(',')),
+    checks: [],
+    findings,
+    ...spend,
+  };
 }
 
 /** A failed or rejected attempt whose reason is one agent's: no guard findings, fingerprinted by the reason. */

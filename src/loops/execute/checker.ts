@@ -5,11 +5,11 @@ import type { AgentResult } from '../../agents/run-agent.js';
 import { readCheckerVerdict } from '../../agents/verdict.js';
 import { finding } from '../../andon/finding.js';
 import { requireAgent } from '../../config/agents.js';
-import type { CheckResult, FileChange, Finding } from '../../core/types.js';
-import { gitAt } from '../../git/repo.js';
+import type { CheckResult, Finding } from '../../core/types.js';
 import { stepDir } from '../run-record.js';
 import { agentStep } from './agent-step.js';
 import type { AttemptContext } from './attempt.js';
+import { type Candidate, changedSinceFreeze } from './guard-step.js';
 
 /** What the checker's step came to: an approval, or the reason it does not count. */
 export type CheckerVerdict =
@@ -27,9 +27,10 @@ export type CheckerVerdict =
 export async function runChecker(
   ctx: AttemptContext,
   checks: CheckResult[],
-  changes: FileChange[],
+  candidate: Candidate,
   diff: string,
 ): Promise<{ result: AgentResult; verdict: CheckerVerdict }> {
+  const { changes } = candidate;
   const { state, chunk } = ctx;
   const dir = stepDir(ctx.run, 'checker', chunk.number, state.attempt);
   writeFileSync(join(dir, 'diff.patch'), diff);
@@ -45,10 +46,10 @@ export async function runChecker(
     tool: requireAgent(ctx.config, 'checker').adapter,
   });
   const result = await agentStep(ctx, 'checker', dir, prompt, ctx.signal ? { signal: ctx.signal } : {});
-  return { result, verdict: await judgeChecker(ctx, result) };
+  return { result, verdict: await judgeChecker(ctx, result, candidate.tree) };
 }
 
-async function judgeChecker(ctx: AttemptContext, result: AgentResult): Promise<CheckerVerdict> {
+async function judgeChecker(ctx: AttemptContext, result: AgentResult, tree: string): Promise<CheckerVerdict> {
   if (result.failure)
     return { kind: 'failed', reason: `the checker failed: ${result.failure}`, fingerprint: result.failure };
   const verdict = readCheckerVerdict(result.reportFile);
@@ -66,7 +67,8 @@ async function judgeChecker(ctx: AttemptContext, result: AgentResult): Promise<C
         ? verdict.reasons
         : ['the checker rejected the chunk without giving reasons'],
     };
-  const touched = await touchedWorktree(ctx.worktree);
+  // The checker is read-only: anything it changed would go into the commit unguarded.
+  const touched = await changedSinceFreeze(ctx.worktree, tree);
   if (touched.length)
     return {
       kind: 'tampered',
@@ -78,11 +80,4 @@ async function judgeChecker(ctx: AttemptContext, result: AgentResult): Promise<C
       ),
     };
   return { kind: 'approved', reasons: verdict.reasons };
-}
-
-/** Paths changed since the guards staged everything: unstaged edits and new files. */
-async function touchedWorktree(worktree: string): Promise<string[]> {
-  return (await gitAt(worktree).raw(['status', '--porcelain']))
-    .split('\n')
-    .filter((l) => l.length > 3 && (l[1] !== ' ' || l.startsWith('??')));
 }

@@ -1,6 +1,8 @@
-import type { CheckResult } from '../../core/types.js';
-import { commitChunk, findChunkCommit, stageAll, writeTree } from '../../git/commit.js';
+import type { CheckResult, Finding } from '../../core/types.js';
+import { commitChunk, findChunkCommit, stageAll } from '../../git/commit.js';
+import { gitAt } from '../../git/repo.js';
 import type { Chunk } from '../../plans/types.js';
+import { treeChanged } from './guard-step.js';
 import type { PlanRun } from './plan-run.js';
 import { advanceChunk, approveTree, writePlanState } from './plan-state.js';
 
@@ -10,15 +12,20 @@ import { advanceChunk, approveTree, writePlanState } from './plan-state.js';
  * runs again for work that was already accepted.
  */
 
-/** The checker approved: record the approved tree first (a crash after this commits it), then commit. */
-export async function commitAccepted(p: PlanRun, checks: CheckResult[]): Promise<void> {
-  // The guards staged everything and the worktree is unchanged since (attempt.ts checks): commit that tree.
-  approveTree(p.state, await writeTree(p.worktree.path), checks);
+/** The checker approved the frozen candidate: record its tree first (a crash after this commits it). */
+export function approveCandidate(p: PlanRun, tree: string, checks: CheckResult[]): void {
+  approveTree(p.state, tree, checks);
   writePlanState(p.opts.root, p.state);
 }
 
-/** Commit the staged chunk with Jidoka's trailers, and move on to the next chunk. */
-export async function commitChunkOf(p: PlanRun): Promise<string> {
+/**
+ * Commit the approved tree with Jidoka's trailers, and move on to the next
+ * chunk. The index is the approved tree (the attempt checked it after the
+ * checker); the commit runs the repository's own hooks, so its tree is
+ * compared with the approved one: a hook that changed what is committed
+ * gives a finding, and the plan does not move on.
+ */
+export async function commitChunkOf(p: PlanRun): Promise<Finding | undefined> {
   const { plan, state } = p;
   const chunk = plan.chunks[state.chunk - 1]!;
   const fix = state.goalAttempt > 0 ? ' (goal fix)' : '';
@@ -29,20 +36,25 @@ export async function commitChunkOf(p: PlanRun): Promise<string> {
     runId: p.run.id,
     subject: `jidoka(${plan.id}): chunk ${chunk.number}/${plan.chunks.length}: ${chunk.title}${fix}`,
   });
+  const tree = (await gitAt(p.worktree.path).raw(['rev-parse', `${sha}^{tree}`])).trim();
+  if (state.approvedTree && tree !== state.approvedTree)
+    return treeChanged(`git commit ran (commit ${sha.slice(0, 12)})`, [
+      `tree ${tree.slice(0, 12)} instead of ${state.approvedTree.slice(0, 12)}`,
+    ]);
   const last = state.attempts[state.attempts.length - 1];
   if (last && last.chunk === chunk.number && last.outcome === 'accepted') last.commit = sha;
   advanceChunk(state, sha);
   writePlanState(p.opts.root, state);
   p.commits.push(sha);
-  return sha;
+  return undefined;
 }
 
 /**
  * After a crash: the chunk was committed before the checkpoint said so (its
  * trailers find it), or it was approved and its tree is still what is
- * staged (commit it now). True when the chunk needs no attempt.
+ * staged (commit it now): 'recovered' when the chunk needs no attempt.
  */
-export async function recoverChunk(p: PlanRun, chunk: Chunk): Promise<boolean> {
+export async function recoverChunk(p: PlanRun, chunk: Chunk): Promise<'recovered' | 'no' | Finding> {
   const { state } = p;
   const resuming = p.resuming;
   p.resuming = false;
@@ -55,15 +67,13 @@ export async function recoverChunk(p: PlanRun, chunk: Chunk): Promise<boolean> {
     );
     advanceChunk(state, already);
     writePlanState(p.opts.root, state);
-    return true;
+    return 'recovered';
   }
   if (
     state.step === 'commit' &&
     state.approvedTree &&
     (await stageAll(p.worktree.path)) === state.approvedTree
-  ) {
-    await commitChunkOf(p);
-    return true;
-  }
-  return false;
+  )
+    return (await commitChunkOf(p)) ?? 'recovered';
+  return 'no';
 }

@@ -10,7 +10,7 @@ import type { Chunk } from '../../plans/types.js';
 import { checkSpecs } from '../checks.js';
 import { type AttemptOutcome, runAttempt } from './attempt.js';
 import { overBudget } from './budget.js';
-import { commitAccepted, commitChunkOf, recoverChunk } from './commit.js';
+import { approveCandidate, commitChunkOf, recoverChunk } from './commit.js';
 import { failPlan, finish, interrupted, stop } from './end-run.js';
 import { checkGoal, goalSpecs } from './goal.js';
 import type { ExecuteOptions, ExecuteOutcome, PlanRun } from './plan-run.js';
@@ -74,7 +74,9 @@ async function runPlan(p: PlanRun): Promise<ExecuteOutcome> {
 
 /** Attempts at one chunk until one is accepted and committed, or the run ends. */
 async function runChunk(p: PlanRun, chunk: Chunk): Promise<Next> {
-  if (await recoverChunk(p, chunk)) return undefined;
+  const recovered = await recoverChunk(p, chunk);
+  if (recovered === 'recovered') return undefined;
+  if (recovered !== 'no') return stop(p, [recovered]);
   const specs = [
     ...checkSpecs(p.opts.config.checks, p.opts.config.limits.checkTimeout),
     ...(chunk.number === p.plan.chunks.length ? goalSpecs(p.approvedGoalChecks, p.opts.config) : []),
@@ -88,12 +90,13 @@ async function runChunk(p: PlanRun, chunk: Chunk): Promise<Next> {
     const started = Date.now();
     const outcome = await attempt(p, chunk, specs);
     addSpend(p.state, outcome);
-    if (outcome.kind === 'accepted') await commitAccepted(p, outcome.checks);
+    if (outcome.kind === 'accepted') approveCandidate(p, outcome.tree, outcome.checks);
     recordAttempt(p.state, p.run.id, outcome, Date.now() - started);
     switch (outcome.kind) {
-      case 'accepted':
-        await commitChunkOf(p);
-        return undefined;
+      case 'accepted': {
+        const changed = await commitChunkOf(p);
+        return changed ? stop(p, [changed]) : undefined;
+      }
       case 'interrupted':
         return interrupted(p, `interrupted during chunk ${chunk.number}, attempt ${p.state.attempt}`);
       case 'abnormal':
