@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finding } from '../../andon/finding.js';
-import { runGuards } from '../../andon/guards.js';
+import { namedInScope, runGuards } from '../../andon/guards.js';
+import { guardTestIdentity, type InventoryChange } from '../../andon/test-inventory.js';
 import { guardTreeLimits } from '../../andon/tree-limits.js';
 import type { CheckResult, FileChange, Finding } from '../../core/types.js';
 import { cachedDiff, changedEntries } from '../../git/diff.js';
@@ -96,9 +98,30 @@ export async function guardAttempt(
     makerExitCode,
     limits: ctx.config.limits,
   });
+  const identity = guardTestIdentity(await changedBaseTests(ctx, changes), namedInScope(ctx.plan.scope));
+  if (identity) findings.push(identity);
   writeFileSync(
     join(ctx.run.dir, `c${chunk.number}-a${state.attempt}-guards.json`),
     `${JSON.stringify({ changes: changes.map(({ addedLines, removedLines, ...c }) => c), findings }, null, 2)}\n`,
   );
   return { findings };
+}
+
+/** The base test files this candidate changed, with their text at the plan's base and now. */
+async function changedBaseTests(ctx: AttemptContext, changes: FileChange[]): Promise<InventoryChange[]> {
+  const base = new Set(ctx.baseTestFiles);
+  const git = gitAt(ctx.worktree);
+  const out: InventoryChange[] = [];
+  for (const c of changes) {
+    const path = c.oldPath ?? c.path;
+    if (c.status === 'added' || !base.has(path)) continue;
+    const before = await git.raw(['show', `${ctx.state.baseSha}:${path}`]).catch(() => undefined);
+    if (before === undefined) continue;
+    const now =
+      c.status === 'deleted'
+        ? undefined
+        : await readFile(join(ctx.worktree, c.path), 'utf8').catch(() => undefined);
+    out.push({ path, base: before, now, nowPath: c.path });
+  }
+  return out;
 }
