@@ -176,8 +176,13 @@ export function guardSpecDrift(
 }
 
 /** Tests reported across all checks, or undefined when some check ran tests without a readable total. */
+/**
+ * The number of tests the chunk checks report (all of them must report one).
+ * The plan's goal checks are left out: on the last chunk they run beside the
+ * chunk checks, and their tests must not make up for chunk tests that vanished.
+ */
 export function reportedTotal(checks: CheckResult[]): number | undefined {
-  const withTests = checks.filter((c) => c.tests);
+  const withTests = checks.filter((c) => c.tests && !c.goal && !c.heldOut);
   if (!withTests.length || withTests.some((c) => c.tests?.total === undefined)) return undefined;
   return withTests.reduce((n, c) => n + (c.tests?.total ?? 0), 0);
 }

@@ -43,6 +43,10 @@ export interface CheckResult {
   output: string;
   tests: TestSummary | undefined;
   passed: boolean;
+  /** One of the plan's goal checks: its tests are counted apart from the chunk checks'. */
+  goal?: true;
+  /** A run on the candidate with the base's test files restored (evidence, not counted). */
+  heldOut?: true;
 }
 
 export const CATEGORIES = [

@@ -13,6 +13,8 @@ export interface CheckSpec {
   name: string;
   command: string;
   timeoutMs: number;
+  /** A goal check of the plan (its test count is kept apart from the chunk checks'). */
+  goal?: true;
 }
 
 export function checkSpecs(configured: CheckConfig[], defaultTimeoutMs: number): CheckSpec[] {
@@ -58,6 +60,7 @@ export async function runChecks(opts: {
       output,
       tests: parseTestOutput(output),
       passed: run.exitCode === 0 && !run.timedOut && !run.aborted,
+      ...(spec.goal ? { goal: true as const } : {}),
     });
     if (run.aborted) break;
   }

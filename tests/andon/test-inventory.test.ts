@@ -38,7 +38,9 @@ describe('test inventory (pure)', () => {
     expect(f).toMatchObject({ breaker: 'spec_drift', action: 'rollback', line: 'red' });
     expect(f?.message).toContain('test "keeps %s" in tests/m.test.ts is gone');
     // With a repeated name, renaming one copy still leaves one name short.
-    expect(one(JS, JS.replace("it('adds', () => {", "it('adds better', () => {"))?.message).toContain('is gone');
+    expect(one(JS, JS.replace("it('adds', () => {", "it('adds better', () => {"))?.message).toContain(
+      'is gone',
+    );
   });
 
   it('a test left with fewer assertions is drift, even when assertions were added elsewhere', () => {

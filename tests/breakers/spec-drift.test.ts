@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { approve, met, twoChunkPlan, write } from '../support/line.js';
+import { runCli } from '../support/repo.js';
 import {
   alive,
   childPid,
@@ -171,5 +172,105 @@ describe('breaker: spec drift (end to end)', () => {
     });
     expectDone(l, run(l.root, l.planId));
     expect(status(l.root).andon.openIncidents).toEqual([]);
+  });
+
+  it('tests neutralised in the first chunk, with no test file touched: red against the baseline at base', () => {
+    const l = line({
+      files: FILES,
+      checks: CHECKS,
+      script: {
+        maker: [[A, write('src/cases.json', '[]\n'), SPAWN_CHILD]],
+        checker: [[approve()]],
+        goal: [[met()]],
+      },
+    });
+    const r = run(l.root, l.planId);
+    expectRedStop(l, r, { category: 'spec_drift', detector: 'spec_drift' });
+    expect(r.json.message).toMatch(/the checks report 1 tests, 4 before/);
+  });
+
+  it('on the last chunk the goal checks do not make up for chunk tests that vanished', () => {
+    const goalTests = Array.from({ length: 5 }, (_, i) => `test('goal ${i}', () => {});`).join('\n');
+    const plan = twoChunkPlan('p1').replace(
+      `    - node -e "require('./src/a.js'); require('./src/b.js')"`,
+      '    - node --test tests/goal/',
+    );
+    const l = line({
+      files: { ...FILES, 'tests/goal/g.test.js': `const test = require('node:test');\n${goalTests}\n` },
+      checks: ['node --test tests/math.test.js'],
+      plan,
+      script: {
+        maker: [
+          [A],
+          [write('src/b.js', 'module.exports = "b";\n'), write('src/cases.json', '[[1, 2, 3]]\n')],
+        ],
+        checker: [[approve()], [approve()]],
+        goal: [[met()]],
+      },
+    });
+    const r = run(l.root, l.planId);
+    expectRedStop(l, r, { category: 'spec_drift', detector: 'spec_drift' });
+    expect(r.json.message).toMatch(/the checks report 2 tests, 4 before/);
+  });
+
+  it('a test changed to demand what new, wrong code does: the base test, held out, fails against it: red', () => {
+    // Same test name, same number of assertions: only running the base's own test shows the change.
+    const bent = MATH_TEST.replace(
+      'assert.strictEqual(add(-1, 1), 0);',
+      'assert.strictEqual(add(-1, 1), -2);',
+    );
+    const { l, r } = trip([
+      A,
+      write('src/math.js', 'exports.add = (a, b) => (a === -1 && b === 1 ? -2 : a + b);\n'),
+      write('tests/math.test.js', bent),
+    ]);
+    expect(r.json.message).toMatch(
+      /the base's own tests fail against the new code: with tests\/math\.test\.js restored/,
+    );
+    expect(existsSync(join(worktree(l), 'src', 'a.js'))).toBe(false);
+  });
+
+  it('held out only when an existing test was changed: a chunk that only adds a test runs no extra check', () => {
+    const more = `${MATH_TEST}test('adds zero', () => assert.strictEqual(add(0, 0), 0));\n`;
+    const l = line({
+      files: FILES,
+      checks: CHECKS,
+      script: { maker: [[A, write('tests/math.test.js', more)]], checker: [[approve()]], goal: [[met()]] },
+    });
+    expectDone(l, run(l.root, l.planId));
+    const runs = readdirSync(join(l.root, '.jidoka', 'runs'));
+    for (const id of runs)
+      expect(readdirSync(join(l.root, '.jidoka', 'runs', id)).some((d) => d.includes('held-out'))).toBe(
+        false,
+      );
+  });
+
+  it('a test file the plan names literally: failing held-out base tests are evidence in review, not a stop', () => {
+    const bent = MATH_TEST.replace(
+      'assert.strictEqual(add(-1, 1), 0);',
+      'assert.strictEqual(add(-1, 1), 5);',
+    );
+    const l = line({
+      files: FILES,
+      checks: CHECKS,
+      plan: onePlan('p1', { scope: ['src/**', 'tests/math.test.js'] }),
+      script: {
+        maker: [
+          [
+            A,
+            write('src/math.js', 'exports.add = (a, b) => (a === -1 && b === 1 ? 5 : a + b);\n'),
+            write('tests/math.test.js', bent),
+          ],
+        ],
+        checker: [[approve()]],
+        goal: [[met()]],
+      },
+    });
+    expectDone(l, run(l.root, l.planId));
+    const review = JSON.parse(runCli(l.root, ['review', l.planId, '--json']).stdout);
+    const checks = review.chunks[0].attempts[0].checks as { name: string; passed: boolean }[];
+    expect(checks).toContainEqual(
+      expect.objectContaining({ name: `held-out base tests: ${CHECKS[0]}`, passed: false }),
+    );
   });
 });

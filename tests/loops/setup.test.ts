@@ -55,6 +55,8 @@ describe('worktree setup (worktree.setup)', () => {
     });
     const r = run(l.root, l.planId);
     expectRedStop(l, r, { category: 'env_tooling', detector: 'worktree_setup' });
-    expect(r.json.message).toMatch(/worktree setup failed \(a new worktree\): `node -e "process.exit\(7\)"` exited 7/);
+    expect(r.json.message).toMatch(
+      /worktree setup failed \(a new worktree\): `node -e "process.exit\(7\)"` exited 7/,
+    );
   });
 });

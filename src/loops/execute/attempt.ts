@@ -21,6 +21,7 @@ import {
   guardAttempt,
   treeChanged,
 } from './guard-step.js';
+import { runHeldOut } from './held-out.js';
 import { type MakerStep, runMaker } from './maker.js';
 import type { PlanState, Step } from './plan-state.js';
 import { refsBefore, refsMoved } from './refs-check.js';
@@ -120,6 +121,11 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const guarded = await guardAttempt(ctx, candidate, checks, maker.result.run.exitCode);
   const guardEnd = await judgeGuards(ctx, guarded, candidate, checks, spend);
   if (guardEnd) return guardEnd;
+  const heldOut = await runHeldOut(ctx, candidate);
+  if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
+  if (heldOut?.finding) return abnormal(ctx, spend, [heldOut.finding], checks, candidate.changes);
+  // Base tests failing in a file a human approved changing: evidence for the checker and the review.
+  const judged = heldOut?.approved.length ? [...checks, ...heldOut.checks] : checks;
   // The maker's reported spend can reach the budget: then the checker is not dispatched.
   const over = ctx.overBudget?.(spend);
   if (over) return abnormal(ctx, spend, [over], checks, candidate.changes);
@@ -130,13 +136,19 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     ctx.config.limits.maxOutputBytes,
     'the full patch is in the worktree',
   );
-  const checker = await runChecker(ctx, checks, candidate, diff);
+  const checker = await runChecker(ctx, judged, candidate, diff);
   add(spend, spendOf(checker.result));
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
   const { verdict } = checker;
   switch (verdict.kind) {
     case 'approved':
-      return { kind: 'accepted', checks, tree: candidate.tree, verdictReasons: verdict.reasons, ...spend };
+      return {
+        kind: 'accepted',
+        checks: judged,
+        tree: candidate.tree,
+        verdictReasons: verdict.reasons,
+        ...spend,
+      };
     case 'rejected':
       return unaccepted(
         'rejected',

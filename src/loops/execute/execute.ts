@@ -9,6 +9,7 @@ import { gitAt } from '../../git/repo.js';
 import type { Chunk } from '../../plans/types.js';
 import { checkSpecs } from '../checks.js';
 import { type AttemptOutcome, runAttempt } from './attempt.js';
+import { recordBaseline } from './baseline.js';
 import { overBudget } from './budget.js';
 import { approveCandidate, commitChunkOf, recoverChunk } from './commit.js';
 import { failPlan, finish, interrupted, stop } from './end-run.js';
@@ -62,6 +63,7 @@ async function runPlan(p: PlanRun): Promise<ExecuteOutcome> {
   if (p.humanRetryStop) return stop(p, [p.humanRetryStop]);
   const unready = await setUpWorktree(p, 'the dependency manifests changed since the last setup');
   if (unready) return stop(p, [unready]);
+  await recordBaseline(p);
   for (;;) {
     for (let chunk = currentChunk(p); chunk; chunk = currentChunk(p)) {
       const end = await runChunk(p, chunk);

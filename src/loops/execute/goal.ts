@@ -53,6 +53,7 @@ export function goalSpecs(commands: string[], config: Config): CheckSpec[] {
     name: `goal: ${command}`,
     command,
     timeoutMs: config.limits.checkTimeout,
+    goal: true as const,
   }));
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { reportedTotal } from '../../andon/guards.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { jidokaPaths } from '../../core/paths.js';
 import type { Category, CheckResult } from '../../core/types.js';
@@ -122,6 +123,11 @@ export function restartByHuman(state: PlanState): void {
   state.step = 'start';
 }
 
+/** The chunk checks' test count at the plan's base: the first chunk is compared with it. */
+export function setBaseline(state: PlanState, total: number): void {
+  state.testTotal ??= total;
+}
+
 /** Worktree setup passed for these dependency manifests. */
 export function setupPassed(state: PlanState, digest: string): void {
   state.setupDigest = digest;
@@ -140,7 +146,7 @@ export function addSpend(state: PlanState, spent: { costUsd: number; tokens: num
 export function approveTree(state: PlanState, tree: string, checks: CheckResult[]): void {
   state.step = 'commit';
   state.approvedTree = tree;
-  const total = checks.map((c) => c.tests?.total).find((n) => n !== undefined);
+  const total = reportedTotal(checks);
   if (total !== undefined) state.testTotal = total;
 }
 
