@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { JidokaError } from '../../core/errors.js';
 import { jidokaPaths } from '../../core/paths.js';
+import { clipStart } from '../../core/text.js';
 
 /**
  * The git side of the documentation loop: the commits since the last sync,
@@ -69,9 +70,11 @@ export async function boundedDiff(
 ): Promise<string> {
   if (!files.length) return '';
   const diff = await git(root, ['diff', '--no-color', '--no-ext-diff', from, to, '--', ...files]);
-  if (Buffer.byteLength(diff) <= maxBytes) return diff;
-  const cut = Buffer.from(diff).subarray(0, maxBytes).toString('utf8');
-  return `${cut.slice(0, cut.lastIndexOf('\n') + 1)}… (diff cut at ${maxBytes} bytes; run \`git diff ${from.slice(0, 8)} ${to.slice(0, 8)} -- ${files.join(' ')}\` for the rest)\n`;
+  return clipStart(
+    diff,
+    maxBytes,
+    `run \`git diff ${from.slice(0, 8)} ${to.slice(0, 8)} -- ${files.join(' ')}\` for the rest`,
+  );
 }
 
 export async function resolveCommit(root: string, rev: string): Promise<string | undefined> {
