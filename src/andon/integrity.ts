@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { Finding } from '../core/types.js';
 import { gitAt } from '../git/repo.js';
+import { finding } from './finding.js';
 
 /**
  * Repository integrity around an agent step: the loop takes a snapshot of
@@ -73,20 +74,18 @@ export function integrityFinding(f: IntegrityFacts): Finding | undefined {
   }
   if (f.fsckErrors.length) problems.push(`git fsck: ${f.fsckErrors.slice(0, 3).join('; ')}`);
   if (!problems.length) return undefined;
-  return {
-    breaker: 'repo_integrity',
-    category: 'repo_integrity',
-    confidence: 1,
-    action: 'block',
-    line: 'red',
-    message: `the repository was changed behind Jidoka's back: ${problems.join('; ')}`,
-    evidence: {
+  return finding(
+    'repo_integrity',
+    'repo_integrity',
+    `the repository was changed behind Jidoka's back: ${problems.join('; ')}`,
+    {
       before,
       after,
       staleLocks: f.staleLocks.map((l) => l.path),
       fsckErrors: f.fsckErrors.slice(0, 20),
     },
-  };
+    { action: 'block' },
+  );
 }
 
 /** Gather the facts after a step and check them. `staleLockMs`: a lock older than this with no step running is stale. */
