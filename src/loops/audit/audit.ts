@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import { runAgent } from '../../agents/run-agent.js';
+import { agentTimeoutMs, requireAgent } from '../../config/agents.js';
 import type { Config } from '../../config/schema.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { JidokaError } from '../../core/errors.js';
 import { setFrontmatterField } from '../../core/frontmatter.js';
 import { appendLedger } from '../../core/ledger.js';
 import { jidokaPaths } from '../../core/paths.js';
@@ -64,12 +64,7 @@ export async function runAudit(opts: {
   };
   if (opts.dryRun) return outcome;
 
-  const agent = config.agents.auditor;
-  if (!agent)
-    throw new JidokaError('no agent is configured for the auditor role', {
-      exitCode: 2,
-      hint: 'add agents.auditor to jidoka.yaml',
-    });
+  const agent = requireAgent(config, 'auditor');
   const staging = join(runDir, 'plans');
   mkdirSync(staging, { recursive: true });
   // The auditor reads the code in a scratch checkout of HEAD: whatever it edits
@@ -84,7 +79,7 @@ export async function runAudit(opts: {
       cwd: scratch ?? root,
       stepDir: join(runDir, 'auditor'),
       extraEnv: { JIDOKA_PLANS_DIR: staging },
-      timeoutMs: agent.timeout ?? config.limits.agentTimeout,
+      timeoutMs: agentTimeoutMs(config, agent),
       maxOutputBytes: config.limits.maxOutputBytes,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
