@@ -3,7 +3,8 @@ import { clipChars, clipEnd, clipStart, cutMarker } from '../../src/core/text.js
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 /** The text a clip kept: the clip minus its marker line. */
-const kept = (clipped: string, marker: string) => clipped.replace(`\n${marker}`, '').replace(`${marker}\n`, '');
+const kept = (clipped: string, marker: string) =>
+  clipped.replace(`\n${marker}`, '').replace(`${marker}\n`, '');
 
 describe('cutMarker', () => {
   it('says how many bytes were cut, and where to see the rest when given', () => {
