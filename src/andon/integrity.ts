@@ -1,8 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { SimpleGit } from 'simple-git';
 import type { Finding } from '../core/types.js';
-import { gitAt } from '../git/repo.js';
+import { type Git, gitAt } from '../git/repo.js';
 import { finding } from './finding.js';
 
 /**
@@ -134,7 +133,7 @@ export async function repoIntegrity(opts: {
   });
 }
 
-async function fsck(git: SimpleGit): Promise<string[]> {
+async function fsck(git: Git): Promise<string[]> {
   try {
     const out = await git.raw(['fsck', '--no-progress', '--no-dangling']);
     return out.split('\n').filter((l) => /^(?:error|fatal|missing|broken|bad)/i.test(l.trim()));
@@ -147,7 +146,7 @@ async function fsck(git: SimpleGit): Promise<string[]> {
   }
 }
 
-async function rev(git: SimpleGit, ref: string): Promise<string | undefined> {
+async function rev(git: Git, ref: string): Promise<string | undefined> {
   try {
     return (await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim() || undefined;
   } catch {
@@ -155,7 +154,7 @@ async function rev(git: SimpleGit, ref: string): Promise<string | undefined> {
   }
 }
 
-async function branchOf(git: SimpleGit): Promise<string | undefined> {
+async function branchOf(git: Git): Promise<string | undefined> {
   try {
     return (
       (await git.raw(['symbolic-ref', '--quiet', 'HEAD'])).trim().replace(/^refs\/heads\//, '') || undefined
@@ -165,7 +164,7 @@ async function branchOf(git: SimpleGit): Promise<string | undefined> {
   }
 }
 
-async function isAncestor(git: SimpleGit, a: string, b: string): Promise<boolean> {
+async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
   if (a === b) return true;
   try {
     const base = (await git.raw(['merge-base', a, b])).trim();
@@ -175,7 +174,7 @@ async function isAncestor(git: SimpleGit, a: string, b: string): Promise<boolean
   }
 }
 
-async function gitPath(git: SimpleGit, dir: string, name: string): Promise<string> {
+async function gitPath(git: Git, dir: string, name: string): Promise<string> {
   const p = (await git.raw(['rev-parse', '--git-path', name])).trim();
   return isAbsolute(p) ? p : join(dir, p);
 }

@@ -9,6 +9,7 @@ import { setFrontmatterField } from '../../core/frontmatter.js';
 import { appendLedger } from '../../core/ledger.js';
 import { jidokaPaths } from '../../core/paths.js';
 import { gitAt, hasCommits } from '../../git/repo.js';
+import { addDetachedWorktree, removeWorktree } from '../../git/worktree.js';
 import { recordApproval } from '../../plans/approval.js';
 import { markInvalid, planFile, setPlanStatus } from '../../plans/store.js';
 import { checkPlan } from '../../plans/validate.js';
@@ -85,10 +86,7 @@ export async function runAudit(opts: {
     });
     if (scratch) outcome.discarded = await changedFiles(scratch);
   } finally {
-    if (scratch)
-      await gitAt(root)
-        .raw(['worktree', 'remove', '--force', scratch])
-        .catch(() => {});
+    if (scratch) await removeWorktree(root, scratch);
   }
   if (result.failure) outcome.agentFailure = result.failure;
   await intakePlans(root, config, staging, outcome);
@@ -162,11 +160,9 @@ export async function intakePlans(
 
 /** A detached worktree of HEAD under .jidoka/tmp/, or undefined when there is no commit to check out. */
 async function scratchCheckout(root: string, name: string): Promise<string | undefined> {
-  const git = gitAt(root);
-  if (!(await hasCommits(git))) return undefined;
+  if (!(await hasCommits(gitAt(root)))) return undefined;
   const dir = join(jidokaPaths(root).tmp, name);
-  mkdirSync(jidokaPaths(root).tmp, { recursive: true });
-  await git.raw(['worktree', 'add', '--detach', '--quiet', dir, 'HEAD']);
+  await addDetachedWorktree(root, dir, 'HEAD');
   return dir;
 }
 
