@@ -338,7 +338,7 @@ export function guardSecrets(changes: FileChange[], ignoredForceAdded: string[])
  * approved a plan that edits precisely that file, so file-level gate and
  * test rules step aside for it. A directory or glob never exempts anything.
  */
-function namedInScope(scope: string[]): (path: string) => boolean {
+export function namedInScope(scope: string[]): (path: string) => boolean {
   const literal = new Set(
     scope
       .map((g) => g.replace(/^\.\//, ''))

@@ -150,6 +150,20 @@ export const GATE_FILES: { kind: string; file: RegExp }[] = [
   },
   { kind: 'tsconfig', file: /(?:^|\/)(?:tsconfig(?:\.[\w-]+)?\.json|jsconfig\.json)$/ },
   { kind: 'Jidoka config', file: /^jidoka\.ya?ml$/ },
+  // How the checks' own tools behave: registries and scripts of npm, yarn, pnpm and bun, and the yarn
+  // binary and loader themselves (a Plug'n'Play loader sees every require of the tests).
+  {
+    kind: 'package manager config',
+    file: /(?:^|\/)(?:\.npmrc|\.yarnrc(?:\.ya?ml)?|\.pnpmfile\.cjs|pnpm-workspace\.yaml|\.?bunfig\.toml|\.pnp\.c?js|\.pnp\.loader\.mjs)$|(?:^|\/)\.yarn\/(?:plugins|releases)\//,
+  },
+  // Ignore rules and attributes decide which files a commit holds and how git diffs them: a new rule can
+  // hide a file the checks use from the commit, or mark a test file binary so no guard reads its lines.
+  { kind: 'git attributes and ignore rules', file: /(?:^|\/)\.git(?:ignore|attributes)$/ },
+  // Transforms that rewrite the tests' source before they run.
+  {
+    kind: 'build transform config',
+    file: /(?:^|\/)(?:\.babelrc(?:\.[a-z]+)?|babel\.config\.[cm]?[jt]s(?:on)?|\.swcrc)$/,
+  },
 ];
 
 /** Shared config files where only some lines are gates. */

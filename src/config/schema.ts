@@ -82,6 +82,7 @@ export const configSchema = z.strictObject({
     })
     .default({}),
   checks: z.array(check).default([]),
+  worktree: z.strictObject({ setup: z.array(check).default([]) }).prefault({}),
   limits: z
     .strictObject({
       maxAttempts: positiveInt.default(3),
@@ -102,6 +103,7 @@ export const configSchema = z.strictObject({
       budgetTokensPerPlan: z.number().int().nonnegative().default(0),
       maxOutputBytes: positiveInt.default(10 * 1024 * 1024),
       maxLogExcerptBytes: positiveInt.default(8 * 1024),
+      maxFileBytes: positiveInt.default(5 * 1024 * 1024),
     })
     .prefault({}),
   schedule: z

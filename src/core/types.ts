@@ -77,6 +77,9 @@ export const BREAKERS = [
   'repo_integrity',
   'human_retries',
   'manual',
+  'worktree_setup',
+  'checked_tree',
+  'file_limits',
 ] as const;
 export type BreakerId = (typeof BREAKERS)[number];
 

@@ -25,7 +25,20 @@ export function parseYaml(text: string, lineOffset = 0): ParsedYaml {
     const pos = counter.linePos(e.pos[0]);
     return { message: e.message.split('\n')[0] ?? e.message, line: pos.line + lineOffset, column: pos.col };
   });
-  const value = errors.length ? undefined : doc.toJS();
+  let value: unknown;
+  if (!errors.length) {
+    try {
+      // An alias bomb (a billion laughs) expands exponentially: the yaml package stops it past maxAliasCount.
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (err) {
+      const at = firstAliasLine(text, counter) ?? 1;
+      errors.push({
+        message: `${(err as Error).message.split('\n')[0]} (more than ${MAX_ALIASES} alias expansions; YAML aliases are limited)`,
+        line: at + lineOffset,
+        column: 1,
+      });
+    }
+  }
   const lineOf = (path: readonly PropertyKey[]): number | undefined => {
     let node: unknown = doc.contents;
     let best: number | undefined = rangeLine(node as YamlNode | null, counter);
@@ -45,6 +58,14 @@ export function parseYaml(text: string, lineOffset = 0): ParsedYaml {
     return best === undefined ? undefined : best + lineOffset;
   };
   return { value, errors, lineOf };
+}
+
+/** How many alias expansions one document may make: plenty for real configs, far too few for a bomb. */
+const MAX_ALIASES = 100;
+
+function firstAliasLine(text: string, counter: LineCounter): number | undefined {
+  const m = /(^|[\s,[{:-])\*[^\s,\]}]+/m.exec(text);
+  return m ? counter.linePos(m.index + m[1]!.length).line : undefined;
 }
 
 function rangeLine(node: YamlNode | null | undefined, counter: LineCounter): number | undefined {

@@ -29,17 +29,22 @@ export function loopHooks(logger: Logger): DaemonHooks {
         `audit: proposed ${outcome.proposed.length}, invalid ${outcome.invalid.length}${outcome.agentFailure ? `; the auditor failed: ${outcome.agentFailure}` : ''}`,
       );
     },
-    docs: async (root, config) => {
-      await docsAfterMerge(root, config, logger);
+    docs: async (root, config, signal) => {
+      await docsAfterMerge(root, config, logger, signal);
     },
   };
 }
 
-/** The documentation loop after a merge or on schedule, when a docs agent is configured. */
+/**
+ * The documentation loop after a merge or on schedule, when a docs agent is
+ * configured. `signal` (the daemon's shutdown) stops a hung docs agent, so a
+ * shutdown waits the grace period, not the agent's own timeout.
+ */
 export async function docsAfterMerge(
   root: string,
   config: Config,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
   if (!config.agents.docs) {
     logger.info('docs: no docs agent configured; skipped');
@@ -54,7 +59,7 @@ export async function docsAfterMerge(
     logger.info(`docs: ${skipped}`);
     return skipped;
   }
-  const result = await syncDocs({ root, config, say: (line) => logger.info(`docs: ${line}`) });
+  const result = await syncDocs({ root, config, signal, say: (line) => logger.info(`docs: ${line}`) });
   logger.info(`docs: ${result.message}`);
   return result.message;
 }

@@ -5,12 +5,6 @@ import { readPlanState } from '../loops/execute/plan-state.js';
 import { isApprovedContent } from '../plans/approval.js';
 import { approvalHash, listPlans } from '../plans/store.js';
 
-/**
- * Which plans the daemon may start, in order: interrupted ones first (their
- * worktree holds work in progress), then approved ones by created date and
- * id. An approved plan counts only when a human approved its content (the
- * approval record matches); a plan another process is running is left alone.
- */
 export interface Runnable {
   id: string;
   resumable: boolean;
@@ -24,6 +18,12 @@ export interface PlanSurvey {
   held: { id: string; pid: number }[];
 }
 
+/**
+ * Which plans the daemon may start, in order: interrupted ones first (their
+ * worktree holds work in progress), then approved ones by created date and
+ * id. An approved plan counts only when a human approved its content (the
+ * approval record matches); a plan another process is running is left alone.
+ */
 export function surveyPlans(root: string, maxChunks: number): PlanSurvey {
   const survey: PlanSurvey = { ready: [], unapproved: [], held: [] };
   const found: (Runnable & { created: string })[] = [];

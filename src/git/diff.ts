@@ -182,12 +182,68 @@ export async function stagedDiff(
   worktree: string,
   baseSha: string,
 ): Promise<{ changes: FileChange[]; patch: string; ignoredForceAdded: string[] }> {
-  const git = await staged(worktree);
-  const patch = await git.raw(['-c', 'core.quotePath=false', ...DIFF_ARGS, '--cached', baseSha, '--']);
+  await staged(worktree);
+  return cachedDiff(worktree, baseSha);
+}
+
+/** The diff of what is staged now against `baseSha`, for a caller that staged itself (stagedDiff without its `git add`). */
+export async function cachedDiff(
+  worktree: string,
+  baseSha: string,
+): Promise<{ changes: FileChange[]; patch: string; ignoredForceAdded: string[] }> {
+  const patch = await gitAt(worktree).raw([
+    '-c',
+    'core.quotePath=false',
+    ...DIFF_ARGS,
+    '--cached',
+    baseSha,
+    '--',
+  ]);
   const changes = parseUnifiedDiff(patch);
   // `git add -A` never stages an ignored file, so an added file that matches .gitignore was force-added.
   const ignoredForceAdded = await forceAddedIgnored(worktree, changes);
   return { changes, patch, ignoredForceAdded };
+}
+
+/** One entry of a tree that changed since `baseSha`: its mode, blob, size, and for a symlink its target. */
+export interface TreeEntry {
+  path: string;
+  mode: string;
+  size: number;
+  /** For a symlink (mode 120000): what it points at, as stored. */
+  target?: string;
+}
+
+/**
+ * The entries of `tree` added or changed since `baseSha`, read from git's
+ * object store without loading any file's content (symlink targets aside,
+ * which are short), so a huge file can be judged before anything diffs it.
+ */
+export async function changedEntries(worktree: string, baseSha: string, tree: string): Promise<TreeEntry[]> {
+  const git = gitAt(worktree);
+  const raw = await git.raw(['diff-tree', '-r', '-z', '--no-renames', '--diff-filter=AMT', baseSha, tree]);
+  // -z raw records: ":<old mode> <new mode> <old sha> <new sha> <status>\0<path>\0"
+  const parts = raw.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i]!.startsWith(':')) paths.push(parts[i + 1]!);
+  if (!paths.length) return [];
+  let listed = '';
+  // In batches, so a chunk that touches thousands of files stays under the argv limit.
+  for (let i = 0; i < paths.length; i += 500) {
+    const batch = paths.slice(i, i + 500).map((p) => `:(literal)${p}`);
+    listed += await git.raw(['ls-tree', '-l', '-z', tree, '--', ...batch]);
+  }
+  const entries: TreeEntry[] = [];
+  for (const rec of listed.split('\0')) {
+    const m = /^(\d+) (\w+) ([0-9a-f]+) +(\S+)\t(.*)$/s.exec(rec);
+    if (!m) continue;
+    const [, mode, type, sha, size, path] = m;
+    if (type !== 'blob') continue;
+    const entry: TreeEntry = { path: path!, mode: mode!, size: Number(size) };
+    if (mode === '120000') entry.target = await git.raw(['cat-file', 'blob', sha!]);
+    entries.push(entry);
+  }
+  return entries;
 }
 
 /** `git diff --stat` of the worktree against `baseSha`, for incidents and prompts. */

@@ -267,6 +267,20 @@ describe('gate tampering', () => {
     ['tsconfig.json', 'tsconfig'],
     ['packages/web/tsconfig.build.json', 'tsconfig'],
     ['jidoka.yaml', 'Jidoka config'],
+    ['.npmrc', 'package manager config'],
+    ['packages/app/.npmrc', 'package manager config'],
+    ['.yarnrc.yml', 'package manager config'],
+    ['.pnpmfile.cjs', 'package manager config'],
+    ['pnpm-workspace.yaml', 'package manager config'],
+    ['bunfig.toml', 'package manager config'],
+    ['.pnp.cjs', 'package manager config'],
+    ['.yarn/releases/yarn-4.1.0.cjs', 'package manager config'],
+    ['.gitignore', 'git attributes and ignore rules'],
+    ['src/.gitignore', 'git attributes and ignore rules'],
+    ['.gitattributes', 'git attributes and ignore rules'],
+    ['babel.config.js', 'build transform config'],
+    ['.babelrc', 'build transform config'],
+    ['.swcrc', 'build transform config'],
   ])('trips when %s is edited (%s)', (path, kind) => {
     expect(gate(path)).toMatchObject({
       breaker: 'gate_tampering',
@@ -287,6 +301,11 @@ describe('gate tampering', () => {
       gate('package.json', { added: ['    "zod": "^4.1.0"'], removed: ['    "zod": "^4.0.0"'] }),
     ).toBeUndefined();
     expect(gate('package.json', { added: ['    "dev": "vite"'] })).toBeUndefined();
+  });
+
+  it('does not count look-alikes of the new gate files', () => {
+    for (const path of ['docs/npmrc.md', 'src/gitignore.ts', 'src/babel.ts', 'yarn.lock', 'src/pnp.ts'])
+      expect(gate(path), path).toBeUndefined();
   });
 
   it('trips on files the check commands name', () => {

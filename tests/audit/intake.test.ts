@@ -69,4 +69,30 @@ describe('intakePlans', () => {
     expect(readdirSync(join(root, 'plans')).sort()).toEqual(outcome.invalid.map((id) => `${id}.md`));
     expect(readFileSync(join(root, 'plans/junk-0.md'), 'utf8')).toMatch(/^status: invalid$/m);
   });
+
+  it('an alias bomb among the staged plans is kept as invalid; the good plan beside it is proposed', async () => {
+    const root = makeRepo();
+    const staging = mkdtempSync(join(tmpdir(), 'jidoka-staging-'));
+    const plan = (id: string, extra = '') =>
+      `---\nid: ${id}\ntitle: T\nstatus: proposed\nrisk: low\nskill: tdd\nscope:\n  - src/**\ngoal:\n  statement: s\n  checks: []\ncreated: 2026-11-21\n${extra}---\n## Context\n\nc\n\n## Chunk 1: one\n\nDo it.\n`;
+    const levels = ['a: &a [l, l, l, l, l, l, l, l, l]'];
+    for (let i = 1; i < 7; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    writeFiles(staging, { 'good.md': plan('good'), 'bomb.md': plan('bomb', `${levels.join('\n')}\n`) });
+    const outcome: AuditOutcome = {
+      runDir: staging,
+      signals: { checks: [], markers: [], markersTotal: 0, churn: [], wiki: [] },
+      proposed: [],
+      autoApproved: [],
+      invalid: [],
+      overLimit: [],
+    };
+    await intakePlans(root, defaultConfig(), staging, outcome);
+    expect(outcome.proposed).toEqual(['good']);
+    expect(outcome.invalid).toEqual(['bomb']);
+    expect(readFileSync(join(root, 'plans/bomb.md'), 'utf8')).toMatch(/^status: invalid$/m);
+  });
 });

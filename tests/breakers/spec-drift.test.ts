@@ -8,6 +8,7 @@ import {
   expectDone,
   expectRedStop,
   line,
+  onePlan,
   run,
   SPAWN_CHILD,
   showAt,
@@ -149,6 +150,24 @@ describe('breaker: spec drift (end to end)', () => {
         checker: [[approve()]],
         goal: [[met()]],
       },
+    });
+    expectDone(l, run(l.root, l.planId));
+    expect(status(l.root).andon.openIncidents).toEqual([]);
+  });
+
+  it('one existing test deleted and a new one added in its place (the net count unchanged): red by identity', () => {
+    const swapped = MATH_TEST.replace("test('adds two numbers'", "test('adds numbers'");
+    const { r } = trip([A, write('tests/math.test.js', swapped)]);
+    expect(r.json.message).toMatch(/test "adds two numbers" in tests\/math\.test\.js is gone/);
+  });
+
+  it('does not trip when the plan names the test file literally and the maker renames a test in it', () => {
+    const renamed = MATH_TEST.replace("test('adds two numbers'", "test('adds numbers'");
+    const l = line({
+      files: FILES,
+      checks: CHECKS,
+      plan: onePlan('p1', { scope: ['src/**', 'tests/math.test.js'] }),
+      script: { maker: [[A, write('tests/math.test.js', renamed)]], checker: [[approve()]], goal: [[met()]] },
     });
     expectDone(l, run(l.root, l.planId));
     expect(status(l.root).andon.openIncidents).toEqual([]);

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { approve, met, setupLine, write } from '../support/line.js';
-import { git, runCli } from '../support/repo.js';
+import { git, PROJECT_ROOT, runCli } from '../support/repo.js';
 import {
   agentCalls,
   alive,
@@ -175,6 +175,62 @@ describe('daemon shutdown and crash recovery', () => {
     );
     expect(alive(agent)).toBe(false);
     expect(planState(root, 'stuck')).toMatchObject({ status: 'running', chunk: 1, attempt: 1 });
+  });
+
+  it('SIGTERM while the docs agent hangs: the grace period stops it, the daemon exits 0', {
+    timeout: 120_000,
+  }, async () => {
+    const template = (f: string) => readFileSync(join(PROJECT_ROOT, 'templates', 'wiki', f), 'utf8');
+    const { root, scriptFile } = setupLine({
+      script: {},
+      files: {
+        'wiki/00_SCHEMA.md': template('00_SCHEMA.md'),
+        'wiki/log.md': template('log.md'),
+        'wiki/index.md': '# Index\n',
+        'src/a.js': 'module.exports = "a";\n',
+      },
+      limits: { agentTimeout: '10m' },
+      extraConfig: { daemon: { gracePeriod: '2s' }, schedule: { audit: '', docs: '' } },
+    });
+    const pidFile = `${scriptFile}.docs-pid`;
+    // The docs agent records its pid, then never exits; its own timeout (10 min) is far off.
+    writeFileSync(
+      scriptFile,
+      JSON.stringify({ docs: [[{ sh: `echo $PPID > "${pidFile}"` }, { hang: true }]] }),
+    );
+    const d = spawnDaemon(root);
+    daemons.push(d);
+    await d.waitForLog(/^daemon: watching /);
+    // A merge lands on main: the docs loop starts, and its agent hangs on src/a.js, which no page covers.
+    writeFileSync(join(root, 'README.md'), '# demo, merged\n');
+    git(root, 'commit', '-q', '-am', 'a merge lands on main');
+    await d.waitForLog(/^daemon: docs sync \(main moved\)$/);
+    await waitFor(
+      () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '',
+      60_000,
+      'the docs agent to start',
+      d.stderr,
+    );
+    const agent = Number(readFileSync(pidFile, 'utf8').trim());
+    hung.push(agent);
+    expect(alive(agent)).toBe(true);
+    expect(agentCalls(scriptFile).docs).toBe(1);
+
+    const sent = Date.now();
+    d.child.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+    const took = Date.now() - sent;
+    expect(took).toBeGreaterThanOrEqual(2000);
+    expect(took).toBeLessThan(2000 + 10_000);
+    expect(d.messages()).toContainEqual(expect.stringMatching(/did not finish within 2(\.0)?s; killing it/));
+    expect(d.messages()).toContainEqual(
+      expect.stringMatching(
+        /^docs: the docs agent failed: docs agent \(command\) was stopped: .*nothing was committed/,
+      ),
+    );
+    expect(alive(agent)).toBe(false);
+    expect(existsSync(join(root, '.jidoka/state/docs.json'))).toBe(false);
+    expect(existsSync(join(root, '.jidoka/daemon.lock'))).toBe(false);
   });
 
   it('kill -9 mid-chunk: the next daemon takes the stale lock, kills the orphaned agent, resumes with the attempt count kept', {

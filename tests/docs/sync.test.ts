@@ -237,6 +237,27 @@ describe('jidoka docs sync', () => {
     expect(existsSync(join(r.dir, '.jidoka', 'state', 'docs.json'))).toBe(false);
   });
 
+  it('an aborted signal stops a hung docs agent: agent-failed, nothing committed, no sync recorded', async () => {
+    const r = repo();
+    writeFileSync(r.script, JSON.stringify({ docs: [[{ stdout: 'started\n' }, { hang: true }]] }));
+    const abort = new AbortController();
+    const calls = `${r.script}.calls.json`;
+    const started = (async () => {
+      while (!existsSync(calls)) await new Promise((res) => setTimeout(res, 50));
+      abort.abort(new Error('shutting down'));
+      return Date.now();
+    })();
+    const result = await syncDocs({ root: r.dir, config: configOf(r.dir), now: NOW, signal: abort.signal });
+    // Well before the agent's own 20 s timeout.
+    expect(Date.now() - (await started)).toBeLessThan(10_000);
+    expect(result.status).toBe('agent-failed');
+    expect(result.message).toMatch(
+      /the docs agent failed: docs agent \(command\) was stopped: .*nothing was committed/,
+    );
+    expect(git(r.dir, 'rev-parse', 'jidoka/docs-2025-01-02')).toBe(r.head);
+    expect(existsSync(join(r.dir, '.jidoka', 'state', 'docs.json'))).toBe(false);
+  });
+
   it('--dry-run says what would be updated and why, and changes nothing', async () => {
     const r = repo();
     goodAgent(r);

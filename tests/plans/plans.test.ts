@@ -174,4 +174,28 @@ describe('jidoka plan (CLI on a real repo)', () => {
     const after = readFileSync(join(root, 'plans/broken.md'), 'utf8');
     expect(after).toMatch(/^---\nstatus: invalid\n---\n---\nid: broken/);
   });
+
+  it('a YAML alias bomb in a plan is an invalid plan with file and line, and the other plans still list', () => {
+    const bomb = GOOD.replace('id: add-greeting', 'id: bomb').replace(
+      'created: 2026-11-21',
+      [
+        'created: 2026-11-21',
+        'x1: &a [l, l, l, l, l, l, l, l, l]',
+        'x2: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+        'x3: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+        'x4: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+        'x5: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+        'x6: [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
+      ].join('\n'),
+    );
+    const root = makeRepo({ 'plans/add-greeting.md': GOOD, 'plans/bomb.md': bomb });
+    const list = runCli(root, ['plan', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('add-greeting');
+    const r = runCli(root, ['plan', 'validate']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✓ plans/add-greeting.md');
+    expect(r.stdout).toMatch(/plans\/bomb\.md:16: frontmatter: invalid YAML: .*alias/);
+    expect(readFileSync(join(root, 'plans/bomb.md'), 'utf8')).toContain('status: invalid');
+  });
 });

@@ -36,6 +36,9 @@ export const BREAKER_TITLES: Record<BreakerId, string> = {
   repo_integrity: 'Repository integrity',
   human_retries: 'Human-involved retries',
   manual: 'Line stopped by hand',
+  worktree_setup: 'Worktree setup failed',
+  checked_tree: 'Committed tree is not the checked tree',
+  file_limits: 'File too large, or a symlink out of the repository',
 };
 
 /** The page as read back. Frontmatter keys are DESIGN.md's, plus title and type. */
