@@ -1,4 +1,5 @@
 import type { AgentConfig } from '../config/schema.js';
+import { clipEnd } from '../core/text.js';
 import type { AgentUsage } from './types.js';
 
 /** Helpers shared by the adapters' output parsers. */
@@ -65,10 +66,9 @@ export function costFromPrice(agent: AgentConfig, u: AgentUsage | undefined): nu
   return usd / 1_000_000;
 }
 
-/** The last `max` characters of `text`, trimmed: what an error message quotes. */
-export function tail(text: string, max = 2000): string {
-  const t = text.trim();
-  return t.length <= max ? t : `…${t.slice(t.length - max)}`;
+/** The end of `text` (where the error is), trimmed, within `maxBytes`: what an error message quotes. */
+export function tail(text: string, maxBytes = 2000): string {
+  return clipEnd(text.trim(), maxBytes);
 }
 
 /** Prompts above this go by file reference instead of argv (Linux caps one argument at 128 KiB). */

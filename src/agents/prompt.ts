@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../config/schema.js';
 import { parseFrontmatter } from '../core/frontmatter.js';
+import { clipChars, clipEnd, clipStart } from '../core/text.js';
 import type { CheckResult } from '../core/types.js';
 import type { Chunk, Plan } from '../plans/types.js';
 import { DEFAULT_ROLE_TEXT, ROLE_FILES, ROLE_TITLES } from './roles.js';
@@ -180,7 +181,7 @@ function retrySection(retry: { checkerReasons: string[]; failingOutput: string }
   const reasons = retry.checkerReasons.slice(0, LIMITS.reasons);
   if (reasons.length) {
     lines.push('', '## Reasons', '');
-    for (const r of reasons) lines.push(`- ${clip(r.trim(), LIMITS.reasonChars)}`);
+    for (const r of reasons) lines.push(`- ${clipChars(r.trim(), LIMITS.reasonChars)}`);
     if (retry.checkerReasons.length > reasons.length)
       lines.push(`- (${retry.checkerReasons.length - reasons.length} more reasons omitted)`);
   }
@@ -189,7 +190,7 @@ function retrySection(retry: { checkerReasons: string[]; failingOutput: string }
       '',
       `## Failing check output (last ${LIMITS.failingOutput / 1024} KB)`,
       '',
-      fence(tailBytes(retry.failingOutput, LIMITS.failingOutput)),
+      fence(clipEnd(retry.failingOutput, LIMITS.failingOutput)),
     );
   return lines.join('\n');
 }
@@ -199,10 +200,7 @@ function diffSection(diff: string | undefined, role: Role): string {
     role === 'checker' ? 'this attempt against the chunk’s start' : 'the whole plan against its base';
   if (diff === undefined)
     return `# Diff\n\n(Inserted at run time: the git diff of ${what}, up to ${LIMITS.diff / 1024} KB.)`;
-  const body =
-    Buffer.byteLength(diff) > LIMITS.diff
-      ? `${headBytes(diff, LIMITS.diff)}\n… (diff truncated at ${LIMITS.diff / 1024} KB; read the rest with \`git diff\`)`
-      : diff;
+  const body = clipStart(diff, LIMITS.diff, 'read the rest with `git diff`');
   return `# Diff of ${what}\n\n${fence(body || '(empty diff)', 'diff')}`;
 }
 
@@ -223,7 +221,7 @@ function checksSection(checks: CheckResult[] | undefined, role: Role): string {
       lines.push(
         `tests: ${c.tests.passed ?? '?'} passed, ${c.tests.failed ?? '?'} failed${c.tests.failing.length ? `: ${c.tests.failing.slice(0, 10).join('; ')}` : ''}`,
       );
-    if (!c.passed && c.output.trim()) lines.push('', fence(tailBytes(c.output, LIMITS.checkOutput)));
+    if (!c.passed && c.output.trim()) lines.push('', fence(clipEnd(c.output, LIMITS.checkOutput)));
   }
   return lines.join('\n');
 }
@@ -253,24 +251,4 @@ function fence(text: string, lang = 'text'): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const f = '`'.repeat(longest + 1);
   return `${f}${lang}\n${text.replace(/\n+$/, '')}\n${f}`;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
-
-function tailBytes(text: string, max: number): string {
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= max) return text;
-  return `…${buf
-    .subarray(buf.length - max)
-    .toString('utf8')
-    .replace(/^\uFFFD+/, '')}`;
-}
-
-function headBytes(text: string, max: number): string {
-  return Buffer.from(text, 'utf8')
-    .subarray(0, max)
-    .toString('utf8')
-    .replace(/\uFFFD+$/, '');
 }

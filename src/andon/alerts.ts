@@ -3,6 +3,7 @@ import { runProcess } from '../agents/runner.js';
 import type { Config } from '../config/schema.js';
 import { log } from '../core/log.js';
 import { jidokaPaths } from '../core/paths.js';
+import { clipEnd } from '../core/text.js';
 import type { Category, LineStateName } from '../core/types.js';
 
 /**
@@ -128,7 +129,7 @@ async function runAlertCommand(root: string, config: Config, e: AlertEvent): Pro
     return {
       channel: 'command',
       ok: false,
-      detail: `${file} exited ${res.exitCode ?? res.signal}: ${(res.stderr || res.stdout).trim().slice(-300)}`,
+      detail: `${file} exited ${res.exitCode ?? res.signal}: ${clipEnd((res.stderr || res.stdout).trim(), 300)}`,
     };
   return { channel: 'command', ok: true, detail: `${file} exited 0` };
 }

@@ -1,5 +1,6 @@
 import type { Limits } from '../config/schema.js';
 import type { Category, Finding } from '../core/types.js';
+import { finding } from './finding.js';
 
 /**
  * Breakers that count over a plan's recorded history rather than look at one
@@ -14,15 +15,12 @@ export function repeatFailure(fingerprints: string[], limit: number): Finding | 
   if (latest === undefined) return undefined;
   const seen = fingerprints.filter((f) => f === latest).length;
   if (seen < limit) return undefined;
-  return {
-    breaker: 'repeat_failure',
-    category: 'repeat_failure',
-    confidence: 1,
-    action: 'fail_attempt',
-    line: 'red',
-    message: `the same failure happened ${seen} times (limit ${limit}): ${latest.split('\n')[0]}`,
-    evidence: { fingerprint: latest, seen, limit },
-  };
+  return finding(
+    'repeat_failure',
+    'repeat_failure',
+    `the same failure happened ${seen} times (limit ${limit}): ${latest.split('\n')[0]}`,
+    { fingerprint: latest, seen, limit },
+  );
 }
 
 /**
@@ -36,15 +34,12 @@ export function consecutiveFailures(
   lastCategory: Category = 'repeat_failure',
 ): Finding | undefined {
   if (failedAttemptsInARow < limit) return undefined;
-  return {
-    breaker: 'consecutive_failures',
-    category: lastCategory,
-    confidence: 1,
-    action: 'fail_attempt',
-    line: 'red',
-    message: `${failedAttemptsInARow} failed attempts in a row on this plan (limit ${limit}); the plan goes back to planning`,
-    evidence: { failedAttemptsInARow, limit, lastCategory },
-  };
+  return finding(
+    'consecutive_failures',
+    lastCategory,
+    `${failedAttemptsInARow} failed attempts in a row on this plan (limit ${limit}); the plan goes back to planning`,
+    { failedAttemptsInARow, limit, lastCategory },
+  );
 }
 
 /**
@@ -65,15 +60,10 @@ export function budget(
   if (limits.budgetTokensPerPlan > 0 && spend.planUsd === 0 && spend.planTokens >= limits.budgetTokensPerPlan)
     over.push(`plan tokens ${spend.planTokens} of ${limits.budgetTokensPerPlan}`);
   if (!over.length) return undefined;
-  return {
-    breaker: 'budget',
-    category: 'budget',
-    confidence: 1,
-    action: 'fail_attempt',
-    line: 'red',
-    message: `budget reached: ${over.join('; ')}; no further dispatch`,
-    evidence: { ...spend, limits: pick(limits) },
-  };
+  return finding('budget', 'budget', `budget reached: ${over.join('; ')}; no further dispatch`, {
+    ...spend,
+    limits: pick(limits),
+  });
 }
 
 function pick(l: Limits) {
@@ -86,26 +76,20 @@ function pick(l: Limits) {
 
 /** No file change in the worktree and no agent output for `idleMs` (the watchdog tripped); the agent was killed. */
 export function noProgress(role: string, idleMs: number, limitMs: number): Finding {
-  return {
-    breaker: 'no_progress',
-    category: 'no_progress',
-    confidence: 1,
-    action: 'fail_attempt',
-    line: 'red',
-    message: `the ${role} made no progress for ${Math.round(idleMs / 1000)}s (no file change, no output; limit ${Math.round(limitMs / 1000)}s); its process group was killed`,
-    evidence: { role, idleMs, limitMs },
-  };
+  return finding(
+    'no_progress',
+    'no_progress',
+    `the ${role} made no progress for ${Math.round(idleMs / 1000)}s (no file change, no output; limit ${Math.round(limitMs / 1000)}s); its process group was killed`,
+    { role, idleMs, limitMs },
+  );
 }
 
 /** A step ran past `limits.agentTimeout`; the agent was killed. */
 export function stepTimeout(role: string, durationMs: number, limitMs: number): Finding {
-  return {
-    breaker: 'timeout',
-    category: 'hang',
-    confidence: 1,
-    action: 'fail_attempt',
-    line: 'red',
-    message: `the ${role} step ran ${Math.round(durationMs / 1000)}s, over the ${Math.round(limitMs / 1000)}s limit; its process group was killed`,
-    evidence: { role, durationMs, limitMs },
-  };
+  return finding(
+    'timeout',
+    'hang',
+    `the ${role} step ran ${Math.round(durationMs / 1000)}s, over the ${Math.round(limitMs / 1000)}s limit; its process group was killed`,
+    { role, durationMs, limitMs },
+  );
 }

@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { Limits } from '../config/schema.js';
 import type { CheckResult, FileChange, Finding } from '../core/types.js';
+import { finding } from './finding.js';
 import {
   ASSERTION_PATTERNS,
   BYPASS_PATTERNS,
@@ -88,15 +89,13 @@ export function guardScope(changes: FileChange[], scope: string[], limits: Limit
   const files = outOfScope(changes, scope);
   if (files.length < limits.outOfScopeBlock) return undefined;
   const rollback = files.length >= limits.outOfScopeRollback;
-  return {
-    breaker: 'scope',
-    category: 'scope_creep',
-    confidence: 1,
-    action: rollback ? 'rollback' : 'block',
-    line: rollback ? 'red' : 'yellow',
-    message: `${files.length} file${files.length === 1 ? '' : 's'} changed outside the plan's scope${rollback ? ` (${limits.outOfScopeRollback} or more: the chunk is rolled back)` : ''}: ${preview(files)}`,
-    evidence: { files, scope, block: limits.outOfScopeBlock, rollback: limits.outOfScopeRollback },
-  };
+  return finding(
+    'scope',
+    'scope_creep',
+    `${files.length} file${files.length === 1 ? '' : 's'} changed outside the plan's scope${rollback ? ` (${limits.outOfScopeRollback} or more: the chunk is rolled back)` : ''}: ${preview(files)}`,
+    { files, scope, block: limits.outOfScopeBlock, rollback: limits.outOfScopeRollback },
+    { action: rollback ? 'rollback' : 'block', line: rollback ? 'red' : 'yellow' },
+  );
 }
 
 // ── spec drift ─────────────────────────────────────────────────────────────
@@ -164,15 +163,9 @@ export function guardSpecDrift(
     reasons.push(`the checks report ${total} tests, ${input.previousTestTotal} before`);
   }
   if (!reasons.length) return undefined;
-  return {
-    breaker: 'spec_drift',
-    category: 'spec_drift',
-    confidence: 1,
+  return finding('spec_drift', 'spec_drift', `the tests were weakened: ${preview(reasons)}`, evidence, {
     action: 'rollback',
-    line: 'red',
-    message: `the tests were weakened: ${preview(reasons)}`,
-    evidence,
-  };
+  });
 }
 
 /** Tests reported across all checks, or undefined when some check ran tests without a readable total. */
@@ -237,15 +230,13 @@ export function guardGateTampering(
     ...gates.map((g) => `${g.kind} ${g.path} edited`),
     ...bypasses.map((b) => `${b.marker} added in ${b.path}`),
   ];
-  return {
-    breaker: 'gate_tampering',
-    category: 'gate_tampering',
-    confidence: 1,
-    action: 'block',
-    line: 'red',
-    message: `the gates were touched: ${preview(what)}`,
-    evidence: { gates, bypasses },
-  };
+  return finding(
+    'gate_tampering',
+    'gate_tampering',
+    `the gates were touched: ${preview(what)}`,
+    { gates, bypasses },
+    { action: 'block' },
+  );
 }
 
 /**
@@ -312,18 +303,16 @@ export function guardFalseDone(
     const why = !changes.length
       ? 'the maker reported done with an empty diff'
       : `the maker reported done but ${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${preview(failed.map((c) => c.name))}`;
-    return {
-      breaker: 'false_done',
-      category: 'false_done',
-      confidence: 1,
-      action: 'fail_attempt',
-      line: 'none',
-      message: why,
-      evidence: {
+    return finding(
+      'false_done',
+      'false_done',
+      why,
+      {
         emptyDiff: !changes.length,
         failedChecks: failed.map((c) => ({ name: c.name, exitCode: c.exitCode, timedOut: c.timedOut })),
       },
-    };
+      { line: 'none' },
+    );
   }
   return undefined;
 }
@@ -338,15 +327,13 @@ export function guardSecrets(changes: FileChange[], ignoredForceAdded: string[])
     ...hits.map((h) => `${h.kind} in ${h.path}`),
     ...ignoredForceAdded.map((p) => `gitignored ${p} force-added`),
   ];
-  return {
-    breaker: 'secrets',
-    category: 'secret_leak',
-    confidence: 1,
-    action: 'rollback',
-    line: 'red',
-    message: `possible secret in the diff: ${preview(what)}`,
-    evidence: { secrets: hits, ignoredForceAdded },
-  };
+  return finding(
+    'secrets',
+    'secret_leak',
+    `possible secret in the diff: ${preview(what)}`,
+    { secrets: hits, ignoredForceAdded },
+    { action: 'rollback' },
+  );
 }
 
 // ── helpers ────────────────────────────────────────────────────────────────

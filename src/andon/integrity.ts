@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { SimpleGit } from 'simple-git';
 import type { Finding } from '../core/types.js';
-import { gitAt } from '../git/repo.js';
+import { type Git, gitAt } from '../git/repo.js';
+import { finding } from './finding.js';
 
 /**
  * Repository integrity around an agent step: the loop takes a snapshot of
@@ -73,20 +73,18 @@ export function integrityFinding(f: IntegrityFacts): Finding | undefined {
   }
   if (f.fsckErrors.length) problems.push(`git fsck: ${f.fsckErrors.slice(0, 3).join('; ')}`);
   if (!problems.length) return undefined;
-  return {
-    breaker: 'repo_integrity',
-    category: 'repo_integrity',
-    confidence: 1,
-    action: 'block',
-    line: 'red',
-    message: `the repository was changed behind Jidoka's back: ${problems.join('; ')}`,
-    evidence: {
+  return finding(
+    'repo_integrity',
+    'repo_integrity',
+    `the repository was changed behind Jidoka's back: ${problems.join('; ')}`,
+    {
       before,
       after,
       staleLocks: f.staleLocks.map((l) => l.path),
       fsckErrors: f.fsckErrors.slice(0, 20),
     },
-  };
+    { action: 'block' },
+  );
 }
 
 /** Gather the facts after a step and check them. `staleLockMs`: a lock older than this with no step running is stale. */
@@ -135,7 +133,7 @@ export async function repoIntegrity(opts: {
   });
 }
 
-async function fsck(git: SimpleGit): Promise<string[]> {
+async function fsck(git: Git): Promise<string[]> {
   try {
     const out = await git.raw(['fsck', '--no-progress', '--no-dangling']);
     return out.split('\n').filter((l) => /^(?:error|fatal|missing|broken|bad)/i.test(l.trim()));
@@ -148,7 +146,7 @@ async function fsck(git: SimpleGit): Promise<string[]> {
   }
 }
 
-async function rev(git: SimpleGit, ref: string): Promise<string | undefined> {
+async function rev(git: Git, ref: string): Promise<string | undefined> {
   try {
     return (await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim() || undefined;
   } catch {
@@ -156,7 +154,7 @@ async function rev(git: SimpleGit, ref: string): Promise<string | undefined> {
   }
 }
 
-async function branchOf(git: SimpleGit): Promise<string | undefined> {
+async function branchOf(git: Git): Promise<string | undefined> {
   try {
     return (
       (await git.raw(['symbolic-ref', '--quiet', 'HEAD'])).trim().replace(/^refs\/heads\//, '') || undefined
@@ -166,7 +164,7 @@ async function branchOf(git: SimpleGit): Promise<string | undefined> {
   }
 }
 
-async function isAncestor(git: SimpleGit, a: string, b: string): Promise<boolean> {
+async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
   if (a === b) return true;
   try {
     const base = (await git.raw(['merge-base', a, b])).trim();
@@ -176,7 +174,7 @@ async function isAncestor(git: SimpleGit, a: string, b: string): Promise<boolean
   }
 }
 
-async function gitPath(git: SimpleGit, dir: string, name: string): Promise<string> {
+async function gitPath(git: Git, dir: string, name: string): Promise<string> {
   const p = (await git.raw(['rev-parse', '--git-path', name])).trim();
   return isAbsolute(p) ? p : join(dir, p);
 }

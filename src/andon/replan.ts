@@ -1,16 +1,18 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runAgent } from '../agents/run-agent.js';
+import { agentTimeoutMs } from '../config/agents.js';
 import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { setFrontmatterField } from '../core/frontmatter.js';
 import { log } from '../core/log.js';
 import { jidokaPaths } from '../core/paths.js';
+import { clipEnd } from '../core/text.js';
 import { markInvalid, planFile } from '../plans/store.js';
 import type { Plan } from '../plans/types.js';
 import { checkPlan } from '../plans/validate.js';
 import { readIncident } from './incident/files.js';
-import { bound, renderWhy } from './incident/page.js';
+import { renderWhy } from './incident/page.js';
 import { replaceSection } from './incident/sections.js';
 import { placeholderReason, type Why } from './incident/whys.js';
 
@@ -65,7 +67,7 @@ export async function replan(input: {
     stepDir,
     plan: plan.id,
     extraEnv: { JIDOKA_PLANS_DIR: staging, JIDOKA_INCIDENT: incidentId },
-    timeoutMs: agent.timeout ?? config.limits.agentTimeout,
+    timeoutMs: agentTimeoutMs(config, agent),
     maxOutputBytes: config.limits.maxOutputBytes,
   });
   const written = readdirSync(staging)
@@ -117,14 +119,14 @@ function replanPrompt(root: string, plan: Plan, incidentText: string, staging: s
     '- Body: a Context section that says what went wrong and what the revision changes, then `## Chunk N: title` sections (smaller chunks than before).',
     '- Address the cause in the incident record, not the symptom; never weaken tests or gates to make the plan pass.',
     '',
-    existsSync(template) ? `## Plan template\n\n${bound(readFileSync(template, 'utf8'), 4000)}\n` : '',
+    existsSync(template) ? `## Plan template\n\n${clipEnd(readFileSync(template, 'utf8'), 4000)}\n` : '',
     `## The failed plan (${relative(root, plan.file)})`,
     '',
-    bound(planText, 16_000),
+    clipEnd(planText, 16_000),
     '',
     '## The incident record',
     '',
-    bound(incidentText, 16_000),
+    clipEnd(incidentText, 16_000),
   ].join('\n');
 }
 
@@ -175,7 +177,7 @@ export async function draftWhys(input: {
     stepDir,
     ...(incident.plan ? { plan: incident.plan } : {}),
     extraEnv: { JIDOKA_INCIDENT: incidentId },
-    timeoutMs: agent.timeout ?? config.limits.agentTimeout,
+    timeoutMs: agentTimeoutMs(config, agent),
     maxOutputBytes: config.limits.maxOutputBytes,
   });
   const whys = readWhysReport(result.reportFile);
@@ -224,7 +226,7 @@ function whysPrompt(incidentText: string): string {
     '',
     '## The incident record',
     '',
-    bound(incidentText, 24_000),
+    clipEnd(incidentText, 24_000),
   ].join('\n');
 }
 

@@ -3,9 +3,10 @@ import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { JidokaError, usageError } from '../core/errors.js';
 import { setFrontmatterField } from '../core/frontmatter.js';
-import { CATEGORIES, type Category, type Finding } from '../core/types.js';
+import { CATEGORIES, type Category } from '../core/types.js';
 import { whoAmI } from '../core/who.js';
 import { type AlertOutcome, sendAlerts } from './alerts.js';
+import { finding } from './finding.js';
 import { listIncidents, readIncident } from './incident/files.js';
 import { type Incident, LEVEL_NAMES, PREVENTION_LEVELS, type PreventionLevel } from './incident/record.js';
 import { replaceSection, sectionText } from './incident/sections.js';
@@ -184,19 +185,10 @@ export async function pullLine(input: {
   if (!CATEGORIES.includes(category))
     throw usageError(`--category ${input.category} is not a category`, `use one of ${CATEGORIES.join(', ')}`);
   const by = input.by ?? whoAmI(input.root);
-  const finding: Finding = {
-    breaker: 'manual',
-    category,
-    confidence: 1,
-    action: 'block',
-    line: 'red',
-    message: reason,
-    evidence: { by },
-  };
   return stopLine({
     root: input.root,
     config: input.config,
-    finding,
+    finding: finding('manual', category, reason, { by }, { action: 'block' }),
     severity: 'red',
     ...(input.plan ? { plan: input.plan } : {}),
     containment: [`Stopped by hand by ${by}.`],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { jidokaPaths } from '../core/paths.js';
 import type { Finding } from '../core/types.js';
+import { finding } from './finding.js';
 
 /**
  * Human-involved retries. When a person re-runs a plan that failed, the loop
@@ -52,15 +53,13 @@ export function recordManualRetry(
   if (count <= limit) return { count };
   return {
     count,
-    finding: {
-      breaker: 'human_retries',
-      category: 'repeat_failure',
-      confidence: 1,
-      action: 'block',
-      line: 'red',
-      message: `plan ${plan} was re-run by hand ${count - 1} times on the same failure (limit ${limit}); a written hypothesis is required before the next try`,
-      evidence: { plan, fingerprint, manualRetries: count - 1, limit },
-    },
+    finding: finding(
+      'human_retries',
+      'repeat_failure',
+      `plan ${plan} was re-run by hand ${count - 1} times on the same failure (limit ${limit}); a written hypothesis is required before the next try`,
+      { plan, fingerprint, manualRetries: count - 1, limit },
+      { action: 'block' },
+    ),
   };
 }
 

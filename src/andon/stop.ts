@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { log } from '../core/log.js';
 import { jidokaPaths } from '../core/paths.js';
+import { clipChars } from '../core/text.js';
 import type { CheckResult, Finding } from '../core/types.js';
 import { andonRef, preserveWork, resetWorktree } from '../git/preserve.js';
 import { gitAt } from '../git/repo.js';
@@ -227,5 +228,5 @@ export async function logIncident(root: string, id: string, title: string, lines
 }
 
 function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+  return clipChars((err instanceof Error ? err.message : String(err)).split('\n')[0]!, 300);
 }

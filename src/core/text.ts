@@ -28,3 +28,16 @@ export function clipEnd(text: string, maxBytes: number, hint?: string): string {
   while (start < buf.length && (buf[start]! & 0xc0) === 0x80) start++;
   return `${cutMarker(start, hint)}\n${buf.subarray(start).toString('utf8')}`;
 }
+
+/**
+ * A line for display cut to `maxChars` characters, the last one `…`: titles,
+ * table-like lists, one-line quotes. Not for logs or diffs (those are clipped
+ * by bytes, with the marker); a surrogate pair is never split.
+ */
+export function clipChars(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  let end = Math.max(0, maxChars - 1);
+  // A high surrogate without its low half would print as a replacement character.
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+  return `${text.slice(0, end)}…`;
+}

@@ -1,15 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
+import { runGitSync } from '../git/run.js';
 
 /** The human behind a command, for approvals and resolutions: git's user.name <user.email>, else the OS user. */
 export function whoAmI(cwd: string): string {
   const get = (key: string) => {
     try {
-      return execFileSync('git', ['config', '--get', key], {
-        cwd,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
+      return runGitSync(cwd, ['config', '--get', key]).trim();
     } catch {
       return '';
     }

@@ -33,7 +33,6 @@ export async function commitChunk(worktree: string, c: ChunkCommit): Promise<str
   const git = gitAt(worktree);
   const message = `${c.subject}\n\nJidoka-Plan: ${c.plan}\nJidoka-Chunk: ${c.chunk}\nJidoka-Attempt: ${c.attempt}\nJidoka-Run: ${c.runId}\n`;
   if (!identity.has(worktree)) identity.set(worktree, await configured(worktree));
-  // Not -q: simple-git adds 50 ms to a git command that prints nothing.
   await git.raw([...(identity.get(worktree) ? [] : IDENTITY), 'commit', '--allow-empty', '-m', message]);
   return (await git.raw(['rev-parse', 'HEAD'])).trim();
 }

@@ -1,6 +1,6 @@
-import type { SimpleGit } from 'simple-git';
 import type { FileChange } from '../core/types.js';
-import { gitAt } from './repo.js';
+import { type Git, gitAt } from './repo.js';
+import { GitFailed } from './run.js';
 
 /**
  * Diffs as data. The breakers judge an attempt by what git says changed, never
@@ -262,10 +262,9 @@ export async function diffStat(worktree: string, baseSha: string): Promise<strin
   return text.trimEnd();
 }
 
-async function staged(worktree: string): Promise<SimpleGit> {
+async function staged(worktree: string): Promise<Git> {
   const git = gitAt(worktree);
-  // --verbose: simple-git waits an extra 50 ms for a git command that prints nothing.
-  await git.raw(['add', '-A', '--verbose', '--', '.']);
+  await git.raw(['add', '-A', '--', '.']);
   return git;
 }
 
@@ -281,11 +280,11 @@ export async function forceAddedIgnored(worktree: string, changes: FileChange[])
   const ignored: string[] = [];
   for (let i = 0; i < candidates.length; i += 200) {
     const batch = candidates.slice(i, i + 200);
-    // -v -n prints a line for every path (ignored ones with the pattern that matched), so git always
-    // has output (simple-git adds 50 ms to a silent command) and the exit code need not be read.
+    // -v -n prints a line for every path (ignored ones with the pattern that matched); git exits 1
+    // when none is ignored, with the same listing on stdout, so the listing alone answers.
     const out = await git
       .raw(['-c', 'core.quotePath=false', 'check-ignore', '--no-index', '-v', '-n', '--', ...batch])
-      .catch((err: unknown) => (err instanceof Error ? err.message : ''));
+      .catch((err: unknown) => (err instanceof GitFailed ? err.stdout : ''));
     for (const line of out.split('\n')) {
       const tab = line.indexOf('\t');
       if (tab > 0 && !line.startsWith('::')) ignored.push(line.slice(tab + 1));

@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { gitAt, gitEnv } from './repo.js';
+import { gitAt } from './repo.js';
+import { gitEnv } from './run.js';
 
 /**
  * Work preservation. Before Jidoka resets anything an agent wrote, the whole

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { JidokaError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
 import { gitAt, revParse } from './repo.js';
+import { gitSucceeds } from './run.js';
 
 export interface PlanWorktree {
   path: string;
@@ -44,10 +45,9 @@ export async function ensureWorktree(root: string, planId: string, main: string)
     return { path, branch, baseSha, reused: true };
   }
   await git.raw(['worktree', 'prune']);
-  mkdirSync(dirname(path), { recursive: true });
   const branchSha = await revParse(git, `refs/heads/${branch}`);
-  if (branchSha) await git.raw(['worktree', 'add', path, branch]);
-  else await git.raw(['worktree', 'add', '-b', branch, path, mainSha]);
+  if (branchSha) await addWorktree(root, path, branch);
+  else await addWorktree(root, path, branch, mainSha);
   const baseSha = (await gitAt(path).raw(['merge-base', main, 'HEAD'])).trim();
   return { path, branch, baseSha, reused: Boolean(branchSha) };
 }
@@ -75,10 +75,44 @@ export async function listWorktrees(root: string): Promise<WorktreeInfo[]> {
 }
 
 /**
+ * A worktree at `path` with `branch` checked out; with `startPoint`, the
+ * branch is created there first (and must not exist yet). Parent folders are
+ * made as needed.
+ */
+export async function addWorktree(
+  root: string,
+  path: string,
+  branch: string,
+  startPoint?: string,
+): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await gitAt(root).raw(
+    startPoint
+      ? ['worktree', 'add', '--quiet', '-b', branch, path, startPoint]
+      : ['worktree', 'add', '--quiet', path, branch],
+  );
+}
+
+/** A worktree at `path` with `rev` checked out on no branch: a scratch copy whose edits go nowhere. */
+export async function addDetachedWorktree(root: string, path: string, rev: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await gitAt(root).raw(['worktree', 'add', '--detach', '--quiet', path, rev]);
+}
+
+/**
+ * Remove a worktree Jidoka made for one step (a scratch checkout, a merge, a
+ * docs sync), whatever it holds. False when git could not (already gone, or
+ * locked); `git worktree prune` clears the record of a vanished one later.
+ */
+export async function removeWorktree(root: string, path: string): Promise<boolean> {
+  return gitSucceeds(root, ['worktree', 'remove', '--force', path]);
+}
+
+/**
  * Remove the plan's worktree; the branch (and so every commit) stays. A
  * worktree holding uncommitted work is refused, never discarded.
  */
-export async function removeWorktree(root: string, planId: string): Promise<void> {
+export async function removePlanWorktree(root: string, planId: string): Promise<void> {
   const path = planWorktreePath(root, planId);
   if (!existsSync(path)) return;
   const dirty = (await gitAt(path).raw(['status', '--porcelain'])).trim();

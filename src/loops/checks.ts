@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { buildEnv, runProcess } from '../agents/runner.js';
 import { parseTestOutput } from '../andon/test-output.js';
 import type { CheckConfig } from '../config/schema.js';
+import { clipEnd } from '../core/text.js';
 import type { CheckResult } from '../core/types.js';
 
 /**
@@ -49,7 +50,7 @@ export async function runChecks(opts: {
       logFile: join(opts.stepDir, `check-${i + 1}.log`),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    const output = tail(`${run.stdout}${run.stderr ? `\n${run.stderr}` : ''}`, KEEP_BYTES);
+    const output = clipEnd(`${run.stdout}${run.stderr ? `\n${run.stderr}` : ''}`, KEEP_BYTES);
     results.push({
       name: spec.name,
       command: spec.command,
@@ -67,12 +68,6 @@ export async function runChecks(opts: {
   return results;
 }
 
-export function tail(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  const buf = Buffer.from(text);
-  return `[... ${buf.length - maxBytes} bytes cut ...]\n${buf.subarray(buf.length - maxBytes).toString('utf8')}`;
-}
-
 /** A short, bounded text of the failing checks, for prompts and incidents. */
 export function failingOutput(checks: CheckResult[], maxBytes: number): string {
   const failed = checks.filter((c) => !c.passed);
@@ -81,7 +76,7 @@ export function failingOutput(checks: CheckResult[], maxBytes: number): string {
   return failed
     .map(
       (c) =>
-        `$ ${c.command}\n(exit ${c.exitCode ?? c.signal}${c.timedOut ? ', timed out' : ''})\n${tail(c.output.trim(), per)}`,
+        `$ ${c.command}\n(exit ${c.exitCode ?? c.signal}${c.timedOut ? ', timed out' : ''})\n${clipEnd(c.output.trim(), per)}`,
     )
     .join('\n\n');
 }

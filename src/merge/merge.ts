@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { assertLineRunning } from '../andon/line.js';
@@ -7,7 +7,7 @@ import { JidokaError } from '../core/errors.js';
 import { appendLedger } from '../core/ledger.js';
 import { jidokaPaths } from '../core/paths.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
-import { planBranch, removeWorktree } from '../git/worktree.js';
+import { addWorktree, planBranch, removePlanWorktree, removeWorktree } from '../git/worktree.js';
 import { readPlanState, writePlanState } from '../loops/execute/plan-state.js';
 import { findPlan } from '../plans/store.js';
 
@@ -54,8 +54,7 @@ export async function mergePlan(
   let temp: string | undefined;
   if (current !== main) {
     temp = join(jidokaPaths(root).worktrees, `merge-${planId}`);
-    mkdirSync(jidokaPaths(root).worktrees, { recursive: true });
-    await git.raw(['worktree', 'add', temp, main]).catch((err: Error) => {
+    await addWorktree(root, temp, main).catch((err: Error) => {
       throw new JidokaError(`cannot check out ${main} to merge into: ${err.message.trim()}`, {
         exitCode: 1,
         hint: `check out ${main} in ${root} and run the merge again`,
@@ -101,7 +100,7 @@ export async function mergePlan(
     const mergeCommit = (await wgit.raw(['rev-parse', 'HEAD'])).trim();
     let worktreeRemoved = false;
     if (existsSync(join(jidokaPaths(root).worktrees, planId))) {
-      await removeWorktree(root, planId);
+      await removePlanWorktree(root, planId);
       worktreeRemoved = true;
     }
     if (state) {
@@ -112,7 +111,7 @@ export async function mergePlan(
     appendLedger(root, 'plan.merged', { plan: planId, branch, main, commit: mergeCommit, by });
     return { plan: planId, branch, main, mergeCommit, worktreeRemoved };
   } finally {
-    if (temp) await git.raw(['worktree', 'remove', '--force', temp]).catch(() => {});
+    if (temp) await removeWorktree(root, temp);
   }
 }
 

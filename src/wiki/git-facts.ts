@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { runGit } from '../git/run.js';
 import type { PageInfo } from './types.js';
 
 /** One commit, with the files it touched (renames as delete + add, so old paths count too). */
@@ -23,23 +23,6 @@ export interface GitFacts {
   files: string[];
 }
 
-/**
- * node's own execFile rather than execa: the lint runs on every `npm test`
- * and every docs sync, and execa alone costs more start-up time than the
- * whole incremental lint of a small wiki.
- */
-function git(cwd: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      args,
-      { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' }, maxBuffer: 512 * 1024 * 1024 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
 export interface GitPrefetch {
   head: Promise<string | undefined>;
   listing: Promise<string>;
@@ -56,11 +39,11 @@ type VerifiedHistory = Pick<GitFacts, 'resolved' | 'after'>;
  * name (the last lint's), whose history is asked for now too.
  */
 export function prefetchGit(root: string, guess: readonly string[] = []): GitPrefetch {
-  const head = git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
+  const head = runGit(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
     (out) => out.trim() || undefined,
     () => undefined,
   );
-  const listing = git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  const listing = runGit(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   listing.catch(() => {});
   const guessed = new Set(guess.filter((v) => SHA.test(v)));
   const history = head.then((h) =>
@@ -102,11 +85,9 @@ export async function gatherGitFacts(
 async function historyOf(root: string, list: string[], head: string): Promise<VerifiedHistory> {
   const resolved = new Map<string, string | null>();
   if (list.length) {
-    const out = await git(
-      root,
-      ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
-      list.map((s) => `${s}^{commit}\n`).join(''),
-    );
+    const out = await runGit(root, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+      input: list.map((s) => `${s}^{commit}\n`).join(''),
+    });
     const lines = out.split('\n');
     list.forEach((sha, i) => {
       const m = /^([0-9a-f]{40}) commit$/.exec(lines[i] ?? '');
@@ -118,7 +99,7 @@ async function historyOf(root: string, list: string[], head: string): Promise<Ve
   const full = new Set([...resolved.values()].filter((s): s is string => !!s));
   await Promise.all(
     [...full].map(async (sha) => {
-      const out = await git(root, [
+      const out = await runGit(root, [
         'log',
         '--no-renames',
         '--format=%x1e%H%x1f%s',

@@ -1,4 +1,5 @@
 import { formatScalar } from '../../core/frontmatter.js';
+import { clipChars, clipEnd } from '../../core/text.js';
 import type { CheckResult, Finding } from '../../core/types.js';
 import { AWAITING, BREAKER_TITLES, type IncidentFacts } from './record.js';
 
@@ -10,7 +11,7 @@ import { AWAITING, BREAKER_TITLES, type IncidentFacts } from './record.js';
 
 export function incidentTitle(finding: Finding): string {
   const msg = finding.message.split('\n')[0]!;
-  return `${BREAKER_TITLES[finding.breaker]}: ${msg.length > 90 ? `${msg.slice(0, 89)}…` : msg}`;
+  return `${BREAKER_TITLES[finding.breaker]}: ${clipChars(msg, 90)}`;
 }
 
 export function renderIncident(f: IncidentFacts): string {
@@ -59,14 +60,14 @@ export function renderIncident(f: IncidentFacts): string {
   const ev = renderEvidence(finding.evidence);
   if (ev.length) out.push('### Evidence', '', ...ev, '');
   if (f.diffStat?.trim())
-    out.push('### Diff stat', '', '```text', bound(f.diffStat.trimEnd(), 4000), '```', '');
+    out.push('### Diff stat', '', '```text', clipEnd(f.diffStat.trimEnd(), 4000), '```', '');
   if (f.failingChecks?.length) out.push('### Failing checks', '', ...renderChecks(f.failingChecks), '');
   if (f.logExcerpt?.trim())
     out.push(
       '### Log excerpt',
       '',
       '```text',
-      fence(bound(f.logExcerpt.trimEnd(), f.maxLogBytes)),
+      fence(clipEnd(f.logExcerpt.trimEnd(), f.maxLogBytes)),
       '```',
       '',
     );
@@ -147,7 +148,7 @@ function inline(v: unknown): string {
             .join(', ')
         : JSON.stringify(v);
   const oneLine = s.replace(/\s*\n\s*/g, ' ⏎ ');
-  const short = oneLine.length > 300 ? `${oneLine.slice(0, 299)}…` : oneLine;
+  const short = clipChars(oneLine, 300);
   return short.includes('`') ? `\`\` ${short} \`\`` : `\`${short}\``;
 }
 
@@ -183,17 +184,6 @@ function renderChecks(checks: CheckResult[]): string[] {
 
 function quote(text: string): string[] {
   return text.split('\n').map((l) => (l ? `> ${l}` : '>'));
-}
-
-/** Keep the tail (where errors are) within `max` bytes. */
-export function bound(text: string, max: number): string {
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= max) return text;
-  const tail = buf
-    .subarray(buf.length - max)
-    .toString('utf8')
-    .replace(/^[^\n]*\n/, '');
-  return `[… ${buf.length - Buffer.byteLength(tail)} bytes cut …]\n${tail}`;
 }
 
 /** A log line of three backticks would close the fence early. */

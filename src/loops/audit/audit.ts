@@ -2,13 +2,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import { runAgent } from '../../agents/run-agent.js';
+import { agentTimeoutMs, requireAgent } from '../../config/agents.js';
 import type { Config } from '../../config/schema.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { JidokaError } from '../../core/errors.js';
 import { setFrontmatterField } from '../../core/frontmatter.js';
 import { appendLedger } from '../../core/ledger.js';
 import { jidokaPaths } from '../../core/paths.js';
 import { gitAt, hasCommits } from '../../git/repo.js';
+import { addDetachedWorktree, removeWorktree } from '../../git/worktree.js';
 import { recordApproval } from '../../plans/approval.js';
 import { markInvalid, planFile, setPlanStatus } from '../../plans/store.js';
 import { checkPlan } from '../../plans/validate.js';
@@ -64,12 +65,7 @@ export async function runAudit(opts: {
   };
   if (opts.dryRun) return outcome;
 
-  const agent = config.agents.auditor;
-  if (!agent)
-    throw new JidokaError('no agent is configured for the auditor role', {
-      exitCode: 2,
-      hint: 'add agents.auditor to jidoka.yaml',
-    });
+  const agent = requireAgent(config, 'auditor');
   const staging = join(runDir, 'plans');
   mkdirSync(staging, { recursive: true });
   // The auditor reads the code in a scratch checkout of HEAD: whatever it edits
@@ -84,16 +80,13 @@ export async function runAudit(opts: {
       cwd: scratch ?? root,
       stepDir: join(runDir, 'auditor'),
       extraEnv: { JIDOKA_PLANS_DIR: staging },
-      timeoutMs: agent.timeout ?? config.limits.agentTimeout,
+      timeoutMs: agentTimeoutMs(config, agent),
       maxOutputBytes: config.limits.maxOutputBytes,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (scratch) outcome.discarded = await changedFiles(scratch);
   } finally {
-    if (scratch)
-      await gitAt(root)
-        .raw(['worktree', 'remove', '--force', scratch])
-        .catch(() => {});
+    if (scratch) await removeWorktree(root, scratch);
   }
   if (result.failure) outcome.agentFailure = result.failure;
   await intakePlans(root, config, staging, outcome);
@@ -167,11 +160,9 @@ export async function intakePlans(
 
 /** A detached worktree of HEAD under .jidoka/tmp/, or undefined when there is no commit to check out. */
 async function scratchCheckout(root: string, name: string): Promise<string | undefined> {
-  const git = gitAt(root);
-  if (!(await hasCommits(git))) return undefined;
+  if (!(await hasCommits(gitAt(root)))) return undefined;
   const dir = join(jidokaPaths(root).tmp, name);
-  mkdirSync(jidokaPaths(root).tmp, { recursive: true });
-  await git.raw(['worktree', 'add', '--detach', '--quiet', dir, 'HEAD']);
+  await addDetachedWorktree(root, dir, 'HEAD');
   return dir;
 }
 

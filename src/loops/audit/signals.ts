@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema.js';
+import { clipChars } from '../../core/text.js';
 import type { CheckResult } from '../../core/types.js';
 import { gitAt } from '../../git/repo.js';
 import { checkSpecs, failingOutput, runChecks } from '../checks.js';
@@ -46,7 +47,7 @@ export async function collectSignals(
   const markerLines = grep.split('\n').filter(Boolean);
   const markers = markerLines.slice(0, 100).map((l) => {
     const m = /^([^:]+):(\d+):(.*)$/.exec(l);
-    return { file: m?.[1] ?? l, line: Number(m?.[2] ?? 0), text: (m?.[3] ?? '').trim().slice(0, 200) };
+    return { file: m?.[1] ?? l, line: Number(m?.[2] ?? 0), text: clipChars((m?.[3] ?? '').trim(), 200) };
   });
   const log = await git.raw(['log', '--since=90.days', '--numstat', '--format=%x00']).catch(() => '');
   const churnMap = new Map<string, { changes: number; commits: number }>();

@@ -1,32 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { JidokaError } from '../../core/errors.js';
 import { jidokaPaths } from '../../core/paths.js';
+import { clipStart } from '../../core/text.js';
+import { gitSucceeds, runGit } from '../../git/run.js';
+import { addWorktree, removeWorktree } from '../../git/worktree.js';
 
 /**
  * The git side of the documentation loop: the commits since the last sync,
  * bounded diffs for the prompt, and a worktree on a `jidoka/docs-<date>`
  * branch so the docs agent never touches the user's checkout.
  */
-async function git(cwd: string, args: string[]): Promise<string> {
-  const r = await execa('git', args, {
-    cwd,
-    stripFinalNewline: false,
-    env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  return r.stdout;
-}
-
-async function gitOk(cwd: string, args: string[]): Promise<boolean> {
-  try {
-    await git(cwd, args);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface SyncCommit {
   sha: string;
@@ -41,7 +25,7 @@ export async function commitsSince(
   head: string,
 ): Promise<SyncCommit[]> {
   const range = since ? [`${since}..${head}`] : [head, '-n', '50'];
-  const out = await git(root, [
+  const out = await runGit(root, [
     'log',
     '--reverse',
     '--no-renames',
@@ -68,22 +52,24 @@ export async function boundedDiff(
   maxBytes: number,
 ): Promise<string> {
   if (!files.length) return '';
-  const diff = await git(root, ['diff', '--no-color', '--no-ext-diff', from, to, '--', ...files]);
-  if (Buffer.byteLength(diff) <= maxBytes) return diff;
-  const cut = Buffer.from(diff).subarray(0, maxBytes).toString('utf8');
-  return `${cut.slice(0, cut.lastIndexOf('\n') + 1)}… (diff cut at ${maxBytes} bytes; run \`git diff ${from.slice(0, 8)} ${to.slice(0, 8)} -- ${files.join(' ')}\` for the rest)\n`;
+  const diff = await runGit(root, ['diff', '--no-color', '--no-ext-diff', from, to, '--', ...files]);
+  return clipStart(
+    diff,
+    maxBytes,
+    `run \`git diff ${from.slice(0, 8)} ${to.slice(0, 8)} -- ${files.join(' ')}\` for the rest`,
+  );
 }
 
 export async function resolveCommit(root: string, rev: string): Promise<string | undefined> {
   try {
-    return (await git(root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim() || undefined;
+    return (await runGit(root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim() || undefined;
   } catch {
     return undefined;
   }
 }
 
 export async function isAncestor(root: string, commit: string, of: string): Promise<boolean> {
-  return gitOk(root, ['merge-base', '--is-ancestor', commit, of]);
+  return gitSucceeds(root, ['merge-base', '--is-ancestor', commit, of]);
 }
 
 export interface DocsWorktree {
@@ -101,9 +87,12 @@ export async function createDocsWorktree(root: string, date: string, head: strin
     const name = n === 1 ? base : `${base}-${n}`;
     const branch = `jidoka/${name}`;
     const dir = join(jidokaPaths(root).worktrees, name);
-    if (existsSync(dir) || (await gitOk(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])))
+    if (
+      existsSync(dir) ||
+      (await gitSucceeds(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]))
+    )
       continue;
-    await git(root, ['worktree', 'add', '--quiet', '-b', branch, dir, head]);
+    await addWorktree(root, dir, branch, head);
     return { dir, branch };
   }
   throw new JidokaError(`too many docs branches named jidoka/${base}-N`, {
@@ -114,13 +103,13 @@ export async function createDocsWorktree(root: string, date: string, head: strin
 
 /** Remove the worktree; with `dropBranch`, delete its branch too (only when it holds nothing new). */
 export async function removeDocsWorktree(root: string, wt: DocsWorktree, dropBranch: boolean): Promise<void> {
-  await gitOk(root, ['worktree', 'remove', '--force', wt.dir]);
-  if (dropBranch) await gitOk(root, ['branch', '-D', wt.branch]);
+  await removeWorktree(root, wt.dir);
+  if (dropBranch) await gitSucceeds(root, ['branch', '-D', wt.branch]);
 }
 
 /** Files changed in the worktree (relative paths), tracked or new. */
 export async function changedFiles(dir: string): Promise<string[]> {
-  const out = await git(dir, ['status', '--porcelain', '-z', '--untracked-files=all']);
+  const out = await runGit(dir, ['status', '--porcelain', '-z', '--untracked-files=all']);
   const files: string[] = [];
   const parts = out.split('\0');
   for (let i = 0; i < parts.length; i++) {
@@ -134,16 +123,16 @@ export async function changedFiles(dir: string): Promise<string[]> {
 
 /** Commit everything under `wikiRel` in `dir`; returns the new commit. */
 export async function commitWiki(dir: string, wikiRel: string, message: string): Promise<string> {
-  await git(dir, ['add', '-A', '--', wikiRel]);
+  await runGit(dir, ['add', '-A', '--', wikiRel]);
   try {
-    await git(dir, ['commit', '--quiet', '--no-verify', '-m', message, '--', wikiRel]);
+    await runGit(dir, ['commit', '--quiet', '--no-verify', '-m', message, '--', wikiRel]);
   } catch (err) {
     throw new JidokaError(`git could not commit the wiki update: ${firstLine(err)}`, {
       exitCode: 1,
       hint: 'set a git identity (git config user.name / user.email) for this repository, then run `jidoka docs sync` again',
     });
   }
-  return (await git(dir, ['rev-parse', 'HEAD'])).trim();
+  return (await runGit(dir, ['rev-parse', 'HEAD'])).trim();
 }
 
 /**
@@ -158,14 +147,16 @@ export async function fastForwardMain(
   commit: string,
   wikiRel: string,
 ): Promise<string | undefined> {
-  const current = (await git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
+  const current = (await runGit(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
   if (current !== main) return `the checkout at ${root} is on ${current || 'a detached HEAD'}, not ${main}`;
-  const at = (await git(root, ['rev-parse', 'HEAD'])).trim();
+  const at = (await runGit(root, ['rev-parse', 'HEAD'])).trim();
   if (at !== head) return `${main} moved to ${at.slice(0, 8)} during the sync`;
-  const dirty = (await git(root, ['status', '--porcelain', '--untracked-files=all', '--', wikiRel])).trim();
+  const dirty = (
+    await runGit(root, ['status', '--porcelain', '--untracked-files=all', '--', wikiRel])
+  ).trim();
   if (dirty) return `${wikiRel}/ has local changes in ${root}`;
   try {
-    await git(root, ['merge', '--ff-only', '--quiet', commit]);
+    await runGit(root, ['merge', '--ff-only', '--quiet', commit]);
   } catch (err) {
     return `git merge --ff-only failed: ${firstLine(err)}`;
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { REPORT_SHAPES } from '../../agents/prompt.js';
 import { DEFAULT_ROLE_TEXT, ROLE_FILES } from '../../agents/roles.js';
 import { parseFrontmatter } from '../../core/frontmatter.js';
+import { clipStart } from '../../core/text.js';
 import type { UncoveredSource } from '../../wiki/rules/uncovered.js';
 
 export interface StalePageBrief {
@@ -44,7 +45,9 @@ export function buildDocsPrompt(input: DocsPromptInput): string {
   parts.push(roleText(input.root, input.tool));
   const context = join(input.root, 'agents', 'CONTEXT.md');
   if (existsSync(context))
-    parts.push(`<!-- from agents/CONTEXT.md -->\n${clip(readFileSync(context, 'utf8').trim(), CONTEXT_MAX)}`);
+    parts.push(
+      `<!-- from agents/CONTEXT.md -->\n${clipStart(readFileSync(context, 'utf8').trim(), CONTEXT_MAX)}`,
+    );
 
   if (input.stale.length || input.unknownVerified.length) {
     const lines = [
@@ -128,8 +131,4 @@ function roleText(root: string, tool: string | undefined): string {
       return `<!-- role: ${rel} -->\n${parseFrontmatter(readFileSync(file, 'utf8')).body.trim()}`;
   }
   return DEFAULT_ROLE_TEXT.docs;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}\n… (cut at ${max} characters)`;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../core/atomic-write.js';
 import { jidokaPaths } from '../../core/paths.js';
+import { clipChars } from '../../core/text.js';
 import { LOG_PAGE } from '../../wiki/model.js';
 import { LOG_HEADING } from '../../wiki/rules/log-format.js';
 import type { SyncCommit } from './git.js';
@@ -101,7 +102,7 @@ export function renderRunLog(r: RunLogInput, pagePath: string): string {
     '',
     `- outcome: ${r.agent.outcome}`,
     `- pages reported: ${r.agent.pages.length ? r.agent.pages.map(code).join(', ') : 'none'}`,
-    ...(r.agent.notes ? [`- notes: ${code(r.agent.notes.replace(/\s+/g, ' ').slice(0, 500))}`] : []),
+    ...(r.agent.notes ? [`- notes: ${code(clipChars(r.agent.notes.replace(/\s+/g, ' '), 500))}`] : []),
     ...(r.agent.costUsd !== undefined ? [`- cost: $${r.agent.costUsd.toFixed(4)}`] : []),
     ...(r.outsideWiki.length
       ? [`- changed outside the wiki (not committed): ${r.outsideWiki.map(code).join(', ')}`]
