@@ -55,6 +55,47 @@ export function usage(input: number, output: number, cached?: number): AgentUsag
  * Cost from tokens and the role's `price` table (USD per million tokens), for
  * CLIs that report tokens but no cost. Undefined without a price.
  */
+/**
+ * Usage summed over a CLI's per-turn events (opencode's step_finish, pi's
+ * message_end): input counts cache reads and writes, `cached` the reads
+ * alone; cost only when some event reported one, so "no cost" stays distinct
+ * from "cost 0".
+ */
+export class UsageTally {
+  private input = 0;
+  private cached = 0;
+  private output = 0;
+  private cost = 0;
+  private sawCost = false;
+
+  add(t: {
+    input?: unknown;
+    cacheRead?: unknown;
+    cacheWrite?: unknown;
+    output?: unknown;
+    cost?: unknown;
+  }): void {
+    const read = num(t.cacheRead) ?? 0;
+    this.cached += read;
+    this.input += (num(t.input) ?? 0) + read + (num(t.cacheWrite) ?? 0);
+    this.output += num(t.output) ?? 0;
+    const c = num(t.cost);
+    if (c !== undefined) {
+      this.sawCost = true;
+      this.cost += c;
+    }
+  }
+
+  get usage(): AgentUsage {
+    return usage(this.input, this.output, this.cached);
+  }
+
+  /** `{ costUsd }` when a cost was reported, else nothing: spread into a ParsedOutput. */
+  get costField(): { costUsd?: number } {
+    return this.sawCost ? { costUsd: this.cost } : {};
+  }
+}
+
 export function costFromPrice(agent: AgentConfig, u: AgentUsage | undefined): number | undefined {
   if (!agent.price || !u) return undefined;
   const cached = u.cachedInputTokens ?? 0;

@@ -84,7 +84,6 @@ export async function checkBranch(root: string, configuredMain: string): Promise
   const details = { current: current ?? null, uncommitted: dirty };
   const dirtyText = dirty ? `; ${dirty} file${dirty === 1 ? '' : 's'} with uncommitted changes` : '; clean';
   const onWhat = current ? `on branch ${current}` : 'HEAD detached';
-  // revParse, not hasCommits: simple-git's raw() does not reject a --quiet failure, so hasCommits says true in an empty repo.
   if (!(await revParse(git, 'HEAD'))) {
     return {
       id: 'branch',

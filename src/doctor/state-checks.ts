@@ -83,7 +83,7 @@ export function checkStateDir(root: string): DoctorCheck {
 }
 
 export async function checkGitignore(root: string): Promise<DoctorCheck> {
-  // Through the runner, not simple-git: check-ignore answers with its exit code alone, which raw() ignores.
+  // Through the runner: check-ignore answers with its exit code alone (0 ignored, 1 not, else an error), and a missing git must be a finding, not a throw.
   const r = await runProcess({
     file: 'git',
     args: ['check-ignore', '-q', '--no-index', '.jidoka/state'],

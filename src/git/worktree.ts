@@ -93,10 +93,27 @@ export async function addWorktree(
   );
 }
 
-/** A worktree at `path` with `rev` checked out on no branch: a scratch copy whose edits go nowhere. */
-export async function addDetachedWorktree(root: string, path: string, rev: string): Promise<void> {
+/**
+ * A worktree at `path` with `rev` checked out on no branch: a scratch copy
+ * whose edits go nowhere. `checkout: false` leaves it empty, for a caller
+ * that fills it from a tree of its own (`git read-tree -u`).
+ */
+export async function addDetachedWorktree(
+  root: string,
+  path: string,
+  rev: string,
+  opts: { checkout?: boolean } = {},
+): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  await gitAt(root).raw(['worktree', 'add', '--detach', '--quiet', path, rev]);
+  await gitAt(root).raw([
+    'worktree',
+    'add',
+    '--detach',
+    '--quiet',
+    ...(opts.checkout === false ? ['--no-checkout'] : []),
+    path,
+    rev,
+  ]);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { jsonLines, num, obj, promptArg, str, tail, usage } from '../parse-util.js';
+import { jsonLines, num, obj, promptArg, str, tail, UsageTally } from '../parse-util.js';
 import type { Adapter, ParsedOutput } from '../types.js';
 
 /**
@@ -38,11 +38,7 @@ export function parseOpencode(stdout: string, stderr: string): ParsedOutput {
   let sessionId: string | undefined;
   const texts: string[] = [];
   let steps = 0;
-  let cost = 0;
-  let sawCost = false;
-  let input = 0;
-  let cached = 0;
-  let out = 0;
+  const tally = new UsageTally();
   let error: string | undefined;
   for (const e of events) {
     sessionId = str(e.sessionID) ?? sessionId;
@@ -50,15 +46,15 @@ export function parseOpencode(stdout: string, stderr: string): ParsedOutput {
     if (e.type === 'text' && part) texts.push(str(part.text) ?? '');
     else if (e.type === 'step_finish' && part) {
       steps++;
-      if (num(part.cost) !== undefined) {
-        sawCost = true;
-        cost += num(part.cost) ?? 0;
-      }
       const t = obj(part.tokens);
       const c = obj(t?.cache);
-      cached += num(c?.read) ?? 0;
-      input += (num(t?.input) ?? 0) + (num(c?.read) ?? 0) + (num(c?.write) ?? 0);
-      out += (num(t?.output) ?? 0) + (num(t?.reasoning) ?? 0);
+      tally.add({
+        input: t?.input,
+        cacheRead: c?.read,
+        cacheWrite: c?.write,
+        output: (num(t?.output) ?? 0) + (num(t?.reasoning) ?? 0),
+        cost: part.cost,
+      });
     } else if (e.type === 'error') {
       const err = obj(e.error);
       error =
@@ -67,8 +63,8 @@ export function parseOpencode(stdout: string, stderr: string): ParsedOutput {
   }
   const common = {
     ...(sessionId ? { sessionId } : {}),
-    ...(steps ? { turns: steps, usage: usage(input, out, cached) } : {}),
-    ...(sawCost ? { costUsd: cost } : {}),
+    ...(steps ? { turns: steps, usage: tally.usage } : {}),
+    ...tally.costField,
   };
   if (error) return { text: error, isError: true, subtype: 'error', ...common };
   if (!steps)

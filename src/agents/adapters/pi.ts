@@ -1,4 +1,4 @@
-import { jsonLines, num, obj, promptArg, str, tail, usage } from '../parse-util.js';
+import { jsonLines, obj, promptArg, str, tail, UsageTally } from '../parse-util.js';
 import type { Adapter, ParsedOutput } from '../types.js';
 
 /**
@@ -39,11 +39,7 @@ export function parsePi(stdout: string, stderr: string): ParsedOutput {
   let sessionId: string | undefined;
   let last: Record<string, unknown> | undefined;
   let turns = 0;
-  let cost = 0;
-  let sawCost = false;
-  let input = 0;
-  let cached = 0;
-  let out = 0;
+  const tally = new UsageTally();
   for (const e of events) {
     if (e.type === 'session') sessionId = str(e.id) ?? sessionId;
     if (e.type !== 'message_end') continue;
@@ -52,14 +48,13 @@ export function parsePi(stdout: string, stderr: string): ParsedOutput {
     turns++;
     last = m;
     const u = obj(m.usage);
-    cached += num(u?.cacheRead) ?? 0;
-    input += (num(u?.input) ?? 0) + (num(u?.cacheRead) ?? 0) + (num(u?.cacheWrite) ?? 0);
-    out += num(u?.output) ?? 0;
-    const c = num(obj(u?.cost)?.total);
-    if (c !== undefined) {
-      sawCost = true;
-      cost += c;
-    }
+    tally.add({
+      input: u?.input,
+      cacheRead: u?.cacheRead,
+      cacheWrite: u?.cacheWrite,
+      output: u?.output,
+      cost: obj(u?.cost)?.total,
+    });
   }
   if (!last)
     return {
@@ -81,8 +76,8 @@ export function parsePi(stdout: string, stderr: string): ParsedOutput {
     isError,
     subtype: stopReason,
     ...(sessionId ? { sessionId } : {}),
-    usage: usage(input, out, cached),
+    usage: tally.usage,
     turns,
-    ...(sawCost ? { costUsd: cost } : {}),
+    ...tally.costField,
   };
 }

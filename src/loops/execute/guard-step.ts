@@ -31,8 +31,7 @@ export async function freezeCandidate(
 ): Promise<{ kind: 'frozen'; candidate: Candidate } | { kind: 'over_limits'; findings: Finding[] }> {
   const git = gitAt(ctx.worktree);
   const base = ctx.state.chunkStartSha;
-  // --verbose: simple-git waits an extra 50 ms for a git command that prints nothing.
-  await git.raw(['add', '-A', '--verbose', '--', '.']);
+  await git.raw(['add', '-A', '--', '.']);
   const tree = (await git.raw(['write-tree'])).trim();
   const limits = guardTreeLimits(
     await changedEntries(ctx.worktree, base, tree),
@@ -50,7 +49,6 @@ export async function freezeCandidate(
  */
 export async function changedSinceFreeze(worktree: string, tree: string): Promise<string[]> {
   const git = gitAt(worktree);
-  // status prints the staged chunk too, so it never pays simple-git's wait for silent commands.
   const touched = (await git.raw(['status', '--porcelain']))
     .split('\n')
     .filter((l) => l.length > 3 && (l[1] !== ' ' || l.startsWith('??')));

@@ -5,7 +5,9 @@ import { namedInScope } from '../../andon/guards.js';
 import { TEST_CONFIG_FILES } from '../../andon/patterns.js';
 import { jidokaPaths } from '../../core/paths.js';
 import type { CheckResult, FileChange, Finding } from '../../core/types.js';
-import { gitAt, gitEnv } from '../../git/repo.js';
+import { gitAt } from '../../git/repo.js';
+import { gitEnv } from '../../git/run.js';
+import { addDetachedWorktree, removeWorktree } from '../../git/worktree.js';
 import { failingOutput, runChecks } from '../checks.js';
 import { recordStep, stepDir } from '../run-record.js';
 import type { AttemptContext } from './attempt.js';
@@ -43,9 +45,8 @@ export async function runHeldOut(
   );
   const started = Date.now();
   const tree = await restoreAtBase(ctx, candidate.tree, restored, join(dir, 'index'));
-  const git = gitAt(ctx.root);
   rmSync(scratch, { recursive: true, force: true });
-  await git.raw(['worktree', 'add', '--detach', '--no-checkout', scratch, ctx.state.chunkStartSha]);
+  await addDetachedWorktree(ctx.root, scratch, ctx.state.chunkStartSha, { checkout: false });
   let checks: CheckResult[];
   try {
     await gitAt(scratch).raw(['read-tree', '-u', '--reset', tree]);
@@ -57,9 +58,7 @@ export async function runHeldOut(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } finally {
-    await git
-      .raw(['worktree', 'remove', '--force', scratch])
-      .catch(() => rmSync(scratch, { recursive: true, force: true }));
+    if (!(await removeWorktree(ctx.root, scratch))) rmSync(scratch, { recursive: true, force: true });
   }
   const failed = checks.filter((c) => !c.passed);
   recordStep(ctx.run, {
