@@ -43,6 +43,8 @@ export interface CheckResult {
   output: string;
   tests: TestSummary | undefined;
   passed: boolean;
+  /** True when the check ran inside the bwrap sandbox. */
+  sandboxed?: boolean;
 }
 
 export const CATEGORIES = [

@@ -177,7 +177,7 @@ describe('daemon shutdown and crash recovery', () => {
     expect(planState(root, 'stuck')).toMatchObject({ status: 'running', chunk: 1, attempt: 1 });
   });
 
-  it('kill -9 mid-chunk: the next daemon takes the stale lock, kills the orphaned agent, resumes with the attempt count kept', {
+  it('kill -9 mid-chunk (sandbox.mode none): the next daemon takes the stale lock, kills the orphaned agent, resumes with the attempt count kept', {
     timeout: 150_000,
   }, async () => {
     const { root, scriptFile, planId } = setupLine({
@@ -186,6 +186,8 @@ describe('daemon shutdown and crash recovery', () => {
         checker: [[approve()], [approve()]],
         goal: [[met()]],
       },
+      // Unsandboxed the agent outlives the daemon: what the next daemon must clean up.
+      extraConfig: { sandbox: { mode: 'none' } },
     });
     expect(runCli(root, ['plan', 'approve', planId]).code).toBe(0);
     const first = spawnDaemon(root);
@@ -216,5 +218,25 @@ describe('daemon shutdown and crash recovery', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(existsSync(join(root, '.jidoka/daemon.lock'))).toBe(false);
+  });
+
+  it('kill -9 mid-chunk (sandboxed): the agent dies with the daemon, bwrap --die-with-parent', {
+    timeout: 120_000,
+  }, async () => {
+    const { root, scriptFile, planId } = setupLine({
+      script: {
+        maker: [[A], [write('src/b.js', 'partial'), { stdout: 'started\n' }, { hang: true }], [B]],
+        checker: [[approve()], [approve()]],
+        goal: [[met()]],
+      },
+    });
+    expect(runCli(root, ['plan', 'approve', planId]).code).toBe(0);
+    const first = spawnDaemon(root);
+    daemons.push(first);
+    const agent = await hangingMaker(first, root, scriptFile, planId, 2, 2, 'src/b.js');
+    expect(alive(agent)).toBe(true);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    await waitFor(() => !alive(agent), 10_000, 'the sandboxed agent to die with the daemon');
   });
 });
