@@ -89,7 +89,7 @@ describe('outside-write detector (real repositories)', () => {
     change(root);
     const f = compareOutside(before, await snapshotOutside(scope));
     expect(f).toMatchObject({ breaker: 'repo_integrity', category: 'repo_integrity', line: 'red' });
-    expect((f?.evidence.outside as string[]).join('; ')).toMatch(why);
+    expect(((f?.evidence.outside ?? []) as string[]).join('; ')).toMatch(why);
   });
 
   it('restoreRefs puts moved refs back and deletes new ones, leaving the plan branch and refs/andon alone', async () => {
