@@ -148,7 +148,8 @@ describe('runAgent with the command adapter', () => {
 
   it('a hung agent that keeps printing is killed at its timeout too', async () => {
     const s = setup({ maker: [[{ hangPrinting: 50 }]] });
-    const r = await run(s, 'maker', { timeoutMs: 500, killGraceMs: 200 });
+    // Time for node to start inside bwrap and print, on a loaded machine too.
+    const r = await run(s, 'maker', { timeoutMs: 1500, killGraceMs: 200 });
     expect(r.run.timedOut).toBe(true);
     expect(readFileSync(join(s.stepDir, 'transcript.log'), 'utf8')).toContain('working...');
   });
