@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AgentConfig, Role } from '../config/schema.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import { formatDuration } from '../core/duration.js';
+import { privateDirs, roleWritable } from '../sandbox/writable.js';
 import { adapters } from './adapters/index.js';
 import { tail } from './parse-util.js';
 import { buildEnv, type RunHandle, type RunResult, startProcess } from './runner.js';
@@ -39,6 +40,8 @@ export interface AgentResult {
   reportFile: string;
   /** Set when this counts as an agent failure: non-zero exit, timeout, abort, is_error, API error, unparseable output. */
   failure?: string;
+  /** True when the step ran inside the bwrap sandbox; false under `sandbox.mode: none` (recorded in result.json). */
+  sandboxed: boolean;
 }
 
 /** Roles that judge and must not edit: their CLI runs read-only where it can. */
@@ -59,6 +62,10 @@ const DEFAULT_MAX_OUTPUT = 10 * 1024 * 1024;
  * throws for anything the agent did; `failure` says in words what counts
  * against the attempt. The verdict is not read here: read it from
  * `reportFile` with verdict.ts.
+ *
+ * Unless the role's `sandbox.mode` is `none`, the step runs inside bwrap,
+ * writing only what src/sandbox/writable.ts gives its role, with a private
+ * HOME and TMPDIR in the step dir (a role's `env` HOME wins).
  */
 export async function runAgent(req: AgentRequest): Promise<AgentResult> {
   mkdirSync(req.stepDir, { recursive: true });
@@ -66,8 +73,10 @@ export async function runAgent(req: AgentRequest): Promise<AgentResult> {
   const reportFile = join(req.stepDir, STEP_FILES.report);
   writeFileAtomic(promptFile, req.prompt);
   rmSync(reportFile, { force: true }); // a stale report must never pass for this run's
-  const tmpDir = join(req.stepDir, 'tmp');
+  const sandboxed = (req.agent.sandbox?.mode ?? 'bwrap') === 'bwrap';
+  const { home, tmp: tmpDir } = privateDirs(req.stepDir);
   mkdirSync(tmpDir, { recursive: true });
+  if (sandboxed) mkdirSync(home, { recursive: true });
 
   const adapter = adapters[req.agent.adapter];
   const plansDir = req.extraEnv?.JIDOKA_PLANS_DIR;
@@ -81,10 +90,12 @@ export async function runAgent(req: AgentRequest): Promise<AgentResult> {
     reportFile,
     readOnly: READ_ONLY_ROLES.includes(req.role),
     writableDirs: plansDir ? [req.stepDir, plansDir] : [req.stepDir],
+    sandboxed,
   };
   const inv = adapter.invocation(input);
   const env = buildEnv(
     {
+      ...(sandboxed ? { HOME: home } : {}),
       ...passedEnv(adapter, process.env),
       ...inv.env,
       ...req.agent.env,
@@ -105,10 +116,21 @@ export async function runAgent(req: AgentRequest): Promise<AgentResult> {
     maxOutputBytes: req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
     logFile: join(req.stepDir, STEP_FILES.transcript),
     ...(req.signal ? { signal: req.signal } : {}),
+    ...(sandboxed
+      ? {
+          sandbox: {
+            writable: roleWritable(
+              { role: req.role, cwd: req.cwd, stepDir: req.stepDir, ...(plansDir ? { plansDir } : {}) },
+              req.agent.sandbox?.writable,
+            ),
+          },
+        }
+      : {}),
   });
   req.onStart?.(handle);
   const run = await handle.result;
   rmSync(tmpDir, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
 
   let parsed: ParsedOutput;
   try {
@@ -137,8 +159,10 @@ export async function runAgent(req: AgentRequest): Promise<AgentResult> {
     truncated: run.truncated,
     parsed,
     failure: failure ?? null,
+    sandboxed: run.sandboxed,
+    writable: run.writable ?? null,
   });
-  return { run, parsed, promptFile, reportFile, ...(failure ? { failure } : {}) };
+  return { run, parsed, promptFile, reportFile, ...(failure ? { failure } : {}), sandboxed: run.sandboxed };
 }
 
 /** The JIDOKA_* contract of DESIGN.md, given to every adapter (harmless to those that ignore it). */
@@ -172,6 +196,7 @@ function describeFailure(
   parsed: ParsedOutput,
 ): string | undefined {
   const who = `${req.role} agent (${req.agent.adapter})`;
+  if (run.sandboxError) return `${who} did not start: ${run.sandboxError}`;
   if (run.spawnError)
     return `${who} could not start \`${file}\`: ${run.spawnError}. Is it installed and on PATH? Set agents.${req.role}.bin to its path.`;
   if (run.timedOut) return `${who} timed out after ${formatDuration(req.timeoutMs)} and was killed`;

@@ -1,6 +1,9 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
+import { JidokaError } from '../core/errors.js';
+import { resolveExecutable } from '../doctor/which.js';
+import { type SandboxRequest, sandboxCommand } from '../sandbox/bwrap.js';
 import { OutputCapture, type StreamName } from './output-capture.js';
 
 export { buildEnv } from './env.js';
@@ -10,7 +13,10 @@ export { buildEnv } from './env.js';
  * through `startProcess`. The child runs in its own process group so a
  * timeout, an abort or the end of the run can kill everything it started;
  * output is capped, streamed to the run record as it arrives, and its arrival
- * time is what the no-progress watchdog reads.
+ * time is what the no-progress watchdog reads. With `sandbox` set the
+ * command runs inside bubblewrap (src/sandbox/): read-only disk but for the
+ * given paths, and a PID namespace, so killing the group (bwrap) ends every
+ * process the step started, even those that left the group.
  */
 export interface RunOptions {
   file: string;
@@ -31,6 +37,8 @@ export interface RunOptions {
   logFile?: string;
   /** External kill (watchdog, daemon shutdown): kills the group, result.aborted = true. */
   signal?: AbortSignal;
+  /** Run inside bwrap, writing only these paths (created if missing). Unset: unsandboxed. */
+  sandbox?: SandboxRequest;
 }
 
 export interface RunResult {
@@ -48,6 +56,12 @@ export interface RunResult {
   stderr: string;
   /** Set when the process could not be started at all (e.g. ENOENT). */
   spawnError?: string;
+  /** Set when the sandbox could not be set up (bwrap missing): nothing ran. */
+  sandboxError?: string;
+  /** True when the process ran inside the bwrap sandbox. */
+  sandboxed: boolean;
+  /** The real paths it could write, when sandboxed. */
+  writable?: string[];
 }
 
 export interface RunHandle {
@@ -64,16 +78,34 @@ const STREAM_DRAIN_MS = 2000;
 
 export function startProcess(opts: RunOptions): RunHandle {
   const startedAt = Date.now();
+  let command = { file: opts.file, args: opts.args, shell: opts.shell ?? false };
+  let writable: string[] | undefined;
+  if (opts.sandbox) {
+    // Inside bwrap a missing executable would be bwrap's own error; say it as for any other step.
+    const exe = command.shell
+      ? command.file
+      : resolveExecutable(command.file, { cwd: opts.cwd, path: opts.env.PATH });
+    if (exe === undefined) return notStarted({ spawnError: `spawn ${command.file} ENOENT` }, startedAt);
+    command.file = exe;
+    try {
+      const boxed = sandboxCommand(opts.sandbox, { ...command, cwd: opts.cwd });
+      command = { file: boxed.file, args: boxed.args, shell: false };
+      writable = boxed.writable;
+    } catch (err) {
+      const sandboxError = sandboxProblem(err);
+      return notStarted({ spawnError: sandboxError, sandboxError }, startedAt);
+    }
+  }
   let lastActivity = startedAt;
   const capture = new OutputCapture(opts.maxOutputBytes);
   const logFd = opts.logFile ? openLog(opts.logFile) : undefined;
   let truncationLogged = false;
 
-  const sub = execa(opts.file, opts.args, {
+  const sub = execa(command.file, command.args, {
     cwd: opts.cwd,
     env: opts.env,
     extendEnv: false,
-    shell: opts.shell ?? false,
+    shell: command.shell,
     detached: true,
     cleanup: false,
     reject: false,
@@ -166,6 +198,8 @@ export function startProcess(opts: RunOptions): RunHandle {
       stdout: capture.text('stdout'),
       stderr: capture.text('stderr'),
       ...(spawnError ? { spawnError } : {}),
+      sandboxed: writable !== undefined,
+      ...(writable ? { writable } : {}),
     };
   })();
 
@@ -174,6 +208,29 @@ export function startProcess(opts: RunOptions): RunHandle {
 
 export function runProcess(opts: RunOptions): Promise<RunResult> {
   return startProcess(opts).result;
+}
+
+/** A handle whose process never started: no such executable, or its sandbox could not be set up. */
+function notStarted(why: { spawnError: string; sandboxError?: string }, startedAt: number): RunHandle {
+  const result: RunResult = {
+    exitCode: null,
+    signal: null,
+    durationMs: Date.now() - startedAt,
+    timedOut: false,
+    aborted: false,
+    outputBytes: 0,
+    truncated: false,
+    stdout: '',
+    stderr: '',
+    ...why,
+    sandboxed: false,
+  };
+  return { result: Promise.resolve(result), pid: undefined, lastActivityAt: () => startedAt, kill: () => {} };
+}
+
+function sandboxProblem(err: unknown): string {
+  if (err instanceof JidokaError) return err.hint ? `${err.message}; ${err.hint}` : err.message;
+  return `the sandbox could not be set up: ${(err as Error).message}`;
 }
 
 function openLog(file: string): number {
@@ -198,8 +255,9 @@ function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 
 /**
  * Kill whatever is left of the group and wait until it is empty, so a caller
- * never sees a result while a process of the run is still alive. Children
- * that escaped the group (setsid) are out of reach; that is the OS's limit.
+ * never sees a result while a process of the run is still alive. Unsandboxed,
+ * children that escaped the group (setsid) are out of reach; sandboxed, the
+ * group is bwrap's and its PID namespace took them with it.
  */
 async function reapGroup(pgid: number): Promise<void> {
   for (let i = 0; i < 100 && killGroup(pgid, 'SIGKILL'); i++) {

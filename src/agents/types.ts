@@ -38,6 +38,8 @@ export interface AdapterInput {
   readOnly: boolean;
   /** Directories the agent must be able to write even when read-only (step dir, plans dir). */
   writableDirs: string[];
+  /** True when the step runs inside Jidoka's bwrap sandbox (a CLI's own sandbox is then redundant). */
+  sandboxed: boolean;
 }
 
 /** The command line an adapter asks the runner to start. */

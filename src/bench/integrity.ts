@@ -124,19 +124,30 @@ if (process.argv[2] === '--huge-child') {
     edit.push(await runOnce('edit'));
   }
   const child = spawnSync(process.execPath, [process.argv[1]!, '--huge-child'], { encoding: 'utf8' });
-  const huge = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { status?: string; peakMb?: number };
+  const huge = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {
+    status?: string;
+    peakMb?: number;
+  };
   const m = (runs: Record<string, number>[], name: string) => median(runs.map((r) => r[name] ?? 0));
   const rows = [
     ['measure (median of rounds)', 'value'],
     ['chunk checks (node --test, 20 tests)', `${m(add, 'checks').toFixed(0)} ms`],
     ['baseline at the plan base (once per base commit)', `${m(add, 'baseline').toFixed(0)} ms`],
-    ['held-out run, chunk that only adds a test', `${m(add, 'held-out').toFixed(0)} ms (goal: 0, no extra run)`],
+    [
+      'held-out run, chunk that only adds a test',
+      `${m(add, 'held-out').toFixed(0)} ms (goal: 0, no extra run)`,
+    ],
     ['held-out run, chunk that edits an existing test', `${m(edit, 'held-out').toFixed(0)} ms`],
     ['held-out / chunk checks', `${(m(edit, 'held-out') / m(edit, 'checks')).toFixed(2)}x`],
-    ['peak RSS, maker adds a 100 MB file', `${huge.peakMb?.toFixed(0) ?? '?'} MB (goal < 300 MB; run ${huge.status ?? child.stderr.slice(0, 200)})`],
+    [
+      'peak RSS, maker adds a 100 MB file',
+      `${huge.peakMb?.toFixed(0) ?? '?'} MB (goal < 300 MB; run ${huge.status ?? child.stderr.slice(0, 200)})`,
+    ],
   ];
   const w = Math.max(...rows.map((r) => r[0]!.length));
   console.log(rows.map((r) => `${r[0]!.padEnd(w)}  ${r[1]}`).join('\n'));
   const ok = m(add, 'held-out') === 0 && (huge.peakMb ?? Infinity) < 300;
-  console.log(ok ? 'PASS: adding tests costs no held-out run; peak memory under 300 MB' : 'OVER: see the rows above');
+  console.log(
+    ok ? 'PASS: adding tests costs no held-out run; peak memory under 300 MB' : 'OVER: see the rows above',
+  );
 }

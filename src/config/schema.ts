@@ -37,6 +37,15 @@ const price = z.strictObject({
   cachedInputPerMTok: z.number().nonnegative().optional(),
 });
 
+export const SANDBOX_MODES = ['bwrap', 'none'] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
+/** A path a sandboxed step may also write: absolute, or under `~/` (the user's real home). */
+const sandboxPath = z.string().refine((p) => p.startsWith('/') || p === '~' || p.startsWith('~/'), {
+  message: 'expected an absolute path or one under ~/ (e.g. "~/.claude")',
+});
+const sandboxWritable = z.array(sandboxPath).default([]);
+
 export const agentSchema = z
   .strictObject({
     adapter: z.enum(ADAPTERS),
@@ -49,6 +58,7 @@ export const agentSchema = z
     maxBudgetUsd: z.number().positive().optional(),
     command: z.array(z.string()).min(1).optional(),
     price: price.optional(),
+    sandbox: z.strictObject({ writable: sandboxWritable }).optional(),
   })
   .superRefine((a, ctx) => {
     if (a.adapter === 'command' && !a.command)
@@ -59,7 +69,16 @@ export const agentSchema = z
           'adapter "command" needs command: [argv...] (placeholders {prompt_file} {report_file} {worktree})',
       });
   });
-export type AgentConfig = z.output<typeof agentSchema>;
+/**
+ * A role's sandbox as the runner uses it: the global `sandbox.mode`, and the
+ * global `sandbox.writable` followed by the role's own (merged once, when the
+ * config is read). An AgentConfig built by hand without it runs under bwrap.
+ */
+export interface AgentSandbox {
+  mode: SandboxMode;
+  writable: string[];
+}
+export type AgentConfig = Omit<z.output<typeof agentSchema>, 'sandbox'> & { sandbox?: AgentSandbox };
 
 const check = z.union([
   z.string().min(1),
@@ -70,7 +89,7 @@ const check = z.union([
   }),
 ]);
 
-export const configSchema = z.strictObject({
+const configShape = z.strictObject({
   agents: z
     .strictObject({
       maker: agentSchema.optional(),
@@ -131,7 +150,23 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   daemon: z.strictObject({ gracePeriod: duration.default(30_000) }).prefault({}),
+  sandbox: z
+    .strictObject({ mode: z.enum(SANDBOX_MODES).default('bwrap'), writable: sandboxWritable })
+    .prefault({}),
 });
+
+export const configSchema = configShape.transform((c) => ({
+  ...c,
+  agents: Object.fromEntries(
+    Object.entries(c.agents).map(([role, a]) => [
+      role,
+      a && {
+        ...a,
+        sandbox: { mode: c.sandbox.mode, writable: [...c.sandbox.writable, ...(a.sandbox?.writable ?? [])] },
+      },
+    ]),
+  ) as { [R in keyof typeof c.agents]?: AgentConfig },
+}));
 
 export type Config = z.output<typeof configSchema>;
 export type CheckConfig = Config['checks'][number];

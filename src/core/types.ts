@@ -47,6 +47,8 @@ export interface CheckResult {
   goal?: true;
   /** A run on the candidate with the base's test files restored (evidence, not counted). */
   heldOut?: true;
+  /** True when the check ran inside the bwrap sandbox. */
+  sandboxed?: boolean;
 }
 
 export const CATEGORIES = [

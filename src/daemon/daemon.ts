@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
 import { acquireLock, isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
+import { assertSandboxReady } from '../sandbox/bwrap.js';
 import { createMainTip } from './main-tip.js';
 import { createPlanPicker } from './plan-picker.js';
 import { runPlan } from './run-plan.js';
@@ -108,7 +109,11 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   return { done: shutdown.done, stop, reload, poke: changed };
 }
 
-/** Take the repository's daemon lock and load the config; a bad config releases the lock again. */
+/**
+ * Take the repository's daemon lock and load the config; a bad config, or a
+ * sandbox that cannot run (bwrap missing while `sandbox.mode` is bwrap),
+ * releases the lock again: the line refuses to start until a human fixes it.
+ */
 function claimRepository(root: string, logger: Logger): { release: () => void; config: Config } {
   const lock = jidokaPaths(root).lock;
   const previous = existsSync(lock) ? readLock(lock) : undefined;
@@ -116,6 +121,7 @@ function claimRepository(root: string, logger: Logger): { release: () => void; c
   let config: Config;
   try {
     config = loadConfig(root, { required: true }).config;
+    assertSandboxReady(config.sandbox.mode);
   } catch (err) {
     release();
     throw err;

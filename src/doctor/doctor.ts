@@ -2,6 +2,7 @@ import { checkAgents } from './agent-checks.js';
 import { checkConfig } from './config-check.js';
 import { checkBranch, checkGit, checkRepo } from './git-checks.js';
 import { type DoctorReport, makeReport } from './report.js';
+import { checkSandbox } from './sandbox-check.js';
 import {
   checkGitignore,
   checkLock,
@@ -27,7 +28,7 @@ export async function runDoctor(cwd: string, opts: { path?: string } = {}): Prom
       configText: undefined,
       path: opts.path,
     });
-    return makeReport([await gitCheck, repo, ...agents]);
+    return makeReport([await gitCheck, repo, ...agents, checkSandbox(undefined, opts)]);
   }
   const config = checkConfig(root);
   const [git, branch, agents, gitignore, worktrees] = await Promise.all([
@@ -43,6 +44,7 @@ export async function runDoctor(cwd: string, opts: { path?: string } = {}): Prom
     branch,
     config.check,
     ...agents,
+    checkSandbox(config.loaded?.config, opts),
     checkWiki(root),
     checkPlans(root),
     checkStateDir(root),

@@ -6,7 +6,7 @@
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface DoctorCheck {
-  /** Stable id: git, repo, branch, config, agents, agent.<role>, agent-clis, wiki, plans, state, gitignore, lock, worktrees. */
+  /** Stable id: git, repo, branch, config, agents, agent.<role>, agent-clis, sandbox, wiki, plans, state, gitignore, lock, worktrees. */
   id: string;
   status: CheckStatus;
   /** What was found, for people; may span lines. */

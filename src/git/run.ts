@@ -34,12 +34,21 @@ export interface GitOptions {
 /** Diffs and logs of a large plan run to many MB; git's output is never cut. */
 const MAX_BUFFER = 512 * 1024 * 1024;
 
+/**
+ * Set on every git Jidoka runs: an fsmonitor is a program git starts on its
+ * own during `status`, `add` and `diff`, so one planted in the config would
+ * run inside Jidoka's git (the after-step check refuses a changed config
+ * before Jidoka's next git command; this also covers a config changed by
+ * other means). It only costs speed on very large repositories.
+ */
+const HARDENED = ['-c', 'core.fsmonitor=false'];
+
 /** `git <args>` in `cwd`: its stdout, untrimmed; rejects with GitFailed on a non-zero exit. */
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
-      args,
+      [...HARDENED, ...args],
       { cwd, env: opts.env ?? gitEnv(), maxBuffer: MAX_BUFFER, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
@@ -66,7 +75,7 @@ export function gitSucceeds(cwd: string, args: readonly string[]): Promise<boole
  */
 export function runGitSync(cwd: string, args: readonly string[]): string {
   try {
-    return execFileSync('git', args, {
+    return execFileSync('git', [...HARDENED, ...args], {
       cwd,
       env: gitEnv(),
       encoding: 'utf8',

@@ -1,14 +1,18 @@
 import { join } from 'node:path';
 import { buildEnv, runProcess } from '../agents/runner.js';
 import { parseTestOutput } from '../andon/test-output.js';
-import type { CheckConfig } from '../config/schema.js';
+import type { CheckConfig, SandboxMode } from '../config/schema.js';
 import { clipEnd } from '../core/text.js';
 import type { CheckResult } from '../core/types.js';
+import { checkWritable } from '../sandbox/writable.js';
 
 /**
  * Jidoka runs the checks itself, in the worktree, through the one runner: the
  * configured checks after every maker step, plus the plan's goal checks once
  * a human approved them. An agent's claim that "tests pass" never counts.
+ * They run code an agent may have written, so they run in the maker's
+ * sandbox: the worktree and their temp dir writable, nothing else, a PID
+ * namespace (`sandbox` defaults to bwrap; pass `config.sandbox`).
  */
 export interface CheckSpec {
   name: string;
@@ -35,7 +39,9 @@ export async function runChecks(opts: {
   stepDir: string;
   maxOutputBytes: number;
   signal?: AbortSignal;
+  sandbox?: { mode: SandboxMode; writable: string[] };
 }): Promise<CheckResult[]> {
+  const sandboxed = (opts.sandbox?.mode ?? 'bwrap') === 'bwrap';
   const results: CheckResult[] = [];
   for (const [i, spec] of opts.specs.entries()) {
     const tmpDir = join(opts.stepDir, `tmp-${i + 1}`);
@@ -49,6 +55,9 @@ export async function runChecks(opts: {
       maxOutputBytes: opts.maxOutputBytes,
       logFile: join(opts.stepDir, `check-${i + 1}.log`),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(sandboxed
+        ? { sandbox: { writable: checkWritable(opts.cwd, tmpDir, opts.sandbox?.writable) } }
+        : {}),
     });
     const output = clipEnd(`${run.stdout}${run.stderr ? `\n${run.stderr}` : ''}`, KEEP_BYTES);
     results.push({
@@ -58,10 +67,11 @@ export async function runChecks(opts: {
       signal: run.signal,
       timedOut: run.timedOut,
       durationMs: run.durationMs,
-      output,
+      output: run.sandboxError ?? output,
       tests: parseTestOutput(output),
       passed: run.exitCode === 0 && !run.timedOut && !run.aborted,
       ...(spec.goal ? { goal: true as const } : {}),
+      sandboxed: run.sandboxed,
     });
     if (run.aborted) break;
   }

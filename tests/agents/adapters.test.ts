@@ -26,6 +26,7 @@ function input(
     reportFile: `${stepDir}/report.json`,
     readOnly: ['checker', 'goal', 'auditor', 'diagnose'].includes(role),
     writableDirs: [stepDir],
+    sandboxed: false,
     ...extra,
   };
 }
@@ -138,18 +139,31 @@ describe('codex adapter', () => {
     expect(inv.args.slice(-3)).toEqual(['-c', 'x=1', '-']);
   });
 
-  it('checker: sandbox rooted at the step dir, /tmp and TMPDIR not writable', () => {
+  it("checker, unsandboxed: runs in the worktree (reads the plan's code), /tmp and TMPDIR not writable", () => {
     const i = input('codex', 'checker', {}, { writableDirs: ['/step', '/plans'] });
     const inv = adapters.codex.invocation(i);
-    expect(inv.args.slice(3, 5)).toEqual(['-C', '/step']);
+    expect(inv.args.slice(3, 5)).toEqual(['-C', i.cwd]);
     expect(inv.args).toEqual(
       expect.arrayContaining([
+        'sandbox_mode="workspace-write"',
         'sandbox_workspace_write.exclude_slash_tmp=true',
         'sandbox_workspace_write.exclude_tmpdir_env_var=true',
         '--add-dir',
+        '/step',
         '/plans',
       ]),
     );
+  });
+
+  it("inside Jidoka's sandbox: codex's own sandbox is off, every role in its worktree", () => {
+    for (const role of ['maker', 'checker'] as const) {
+      const i = input('codex', role, {}, { sandboxed: true, writableDirs: ['/step'] });
+      const inv = adapters.codex.invocation(i);
+      expect(inv.args.slice(3, 5)).toEqual(['-C', i.cwd]);
+      expect(inv.args).toContain('sandbox_mode="danger-full-access"');
+      expect(inv.args).not.toContain('sandbox_mode="workspace-write"');
+      expect(inv.args).not.toContain('--add-dir');
+    }
   });
 
   it('parses a success (recorded from 0.169): final message, tokens, session; metadata warning is not fatal', () => {

@@ -68,6 +68,8 @@ function claudeAgent(sb: ReturnType<typeof sandbox>, url: string): AgentConfig {
       ANTHROPIC_BASE_URL: url,
       ANTHROPIC_API_KEY: 'sk-ant-test-not-a-real-key',
     },
+    // The CLI's own state (HOME, its config dir) is outside the step: the sandbox must be told.
+    sandbox: { mode: 'bwrap', writable: [sb.home, config] },
   };
 }
 
@@ -85,6 +87,7 @@ function codexAgent(sb: ReturnType<typeof sandbox>, url: string): AgentConfig {
       `model_providers.scripted={name="scripted",base_url="${url}/v1",env_key="SCRIPTED_API_KEY",wire_api="responses"}`,
     ],
     env: { HOME: sb.home, CODEX_HOME: codexHome, SCRIPTED_API_KEY: 'sk-test-not-a-real-key' },
+    sandbox: { mode: 'bwrap', writable: [sb.home, codexHome] },
     price: { inputPerMTok: 1, outputPerMTok: 10 },
   };
 }
@@ -110,6 +113,7 @@ describe('claude (real CLI) through the claude adapter', () => {
     const r = await run(sb, 'maker', claudeAgent(sb, s.url), 'MAKER-PROMPT-MARKER: write hello.txt');
     expect(s.unknown).toEqual([]);
     expect(r.failure).toBeUndefined();
+    expect(r.sandboxed).toBe(true);
     expect(r.run.exitCode).toBe(0);
     expect(readFileSync(join(sb.worktree, 'hello.txt'), 'utf8')).toBe('hello from claude\n');
     expect(readFileSync(join(sb.worktree, 'ran.txt'), 'utf8')).toBe('ran\n');
@@ -144,6 +148,7 @@ describe('claude (real CLI) through the claude adapter', () => {
     });
     const r = await run(sb, 'checker', claudeAgent(sb, s.url), 'review the diff');
     expect(r.failure).toBeUndefined();
+    expect(r.sandboxed).toBe(true);
     expect(existsSync(join(sb.worktree, 'sneaky.txt'))).toBe(false);
     expect(r.parsed.permissionDenials).toEqual([`Write: ${join(sb.worktree, 'sneaky.txt')}`]);
     expect(readCheckerVerdict(r.reportFile)).toEqual({
@@ -177,6 +182,7 @@ describe('codex (real CLI) through the codex adapter', () => {
     const r = await run(sb, 'maker', codexAgent(sb, s.url), 'MAKER-PROMPT-MARKER: write hello.txt');
     expect(s.unknown).toEqual([]);
     expect(r.failure).toBeUndefined();
+    expect(r.sandboxed).toBe(true);
     expect(readFileSync(join(sb.worktree, 'hello.txt'), 'utf8')).toBe('hello from codex\n');
     expect(r.parsed).toMatchObject({ text: 'Implemented chunk 1.', isError: false, turns: 1 });
     expect(r.parsed.usage).toEqual({
@@ -206,6 +212,7 @@ describe('codex (real CLI) through the codex adapter', () => {
     });
     const r = await run(sb, 'checker', codexAgent(sb, s.url), 'review the diff');
     expect(r.failure).toBeUndefined();
+    expect(r.sandboxed).toBe(true);
     expect(existsSync(join(sb.worktree, 'sneaky.txt'))).toBe(false);
     expect(readCheckerVerdict(r.reportFile)).toEqual({ ok: true, decision: 'reject', reasons: ['no tests'] });
   });

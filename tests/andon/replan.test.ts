@@ -67,11 +67,13 @@ Build the form on top of the store.
 
 function setup(script: unknown): { repo: TempRepo; config: ReturnType<typeof parseConfig> } {
   const repo = tempRepo({ 'plans/add-login.md': PLAN, 'skills/tdd.md': '# TDD\n' });
-  const scriptFile = join(repo.dir, '.jidoka', 'fake-script.json');
-  mkdirSync(join(repo.dir, '.jidoka'), { recursive: true });
+  // In a folder of its own, writable from the sandbox: the fake agent keeps its call counter there.
+  const scriptDir = join(repo.dir, '.jidoka', 'fake-agent');
+  const scriptFile = join(scriptDir, 'script.json');
+  mkdirSync(scriptDir, { recursive: true });
   writeFileSync(scriptFile, JSON.stringify(script));
   const config = parseConfig(
-    `agents:\n  diagnose:\n    adapter: command\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE)}, --script, ${JSON.stringify(scriptFile)}]\n    timeout: 20s\n`,
+    `agents:\n  diagnose:\n    adapter: command\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE)}, --script, ${JSON.stringify(scriptFile)}]\n    sandbox: { writable: [${JSON.stringify(scriptDir)}] }\n    timeout: 20s\n`,
   );
   return { repo, config };
 }

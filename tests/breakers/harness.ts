@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { parseFrontmatter } from '../../src/core/frontmatter.js';
 import { recordApproval } from '../../src/plans/approval.js';
 import { planFile, setPlanStatus } from '../../src/plans/store.js';
 import { fillWhysText } from '../andon/helpers.js';
 import { type LineSetup, setupLine } from '../support/line.js';
+import { spawnedPid } from '../support/process.js';
 import { type CliResult, git, runCli } from '../support/repo.js';
 
 /**
@@ -75,7 +76,7 @@ export function line(setup: Partial<LineSetup> & { script: LineSetup['script'] }
     planId,
     scriptFile,
     mainBefore: git(root, 'rev-parse', 'main'),
-    pidFile: join(root, '.jidoka', 'child.pid'),
+    pidFile: join(dirname(scriptFile), 'child.pid'),
   };
 }
 
@@ -176,17 +177,18 @@ export function worktree(l: Line): string {
 }
 
 /** The pid the maker's spawned child wrote, asserting it was written. */
-export function childPid(l: Line): number {
+/** The child's host pid, undefined once no process carries its tag (see spawnedPid). */
+export function childPid(l: Line): number | undefined {
   expect(existsSync(l.pidFile), 'the maker spawned a child and wrote its pid').toBe(true);
-  return Number(readFileSync(l.pidFile, 'utf8'));
+  return spawnedPid(l.pidFile);
 }
 
 /**
  * A child that would outlive the maker (same process group). Its pid goes to
- * `.jidoka/child.pid` (the maker's cwd is `.jidoka/worktrees/<id>`): outside
- * the worktree, so it is not part of the diff, and per repository.
+ * the fake agent's own folder (writable from the sandbox): outside the
+ * worktree, so it is not part of the diff, and per repository.
  */
-export const SPAWN_CHILD = { spawnChild: true, pidFile: '../../child.pid' };
+export const SPAWN_CHILD = { spawnChild: true, pidFile: '{scriptDir}/child.pid' };
 
 /** Fill the Five Whys as a person would, so the incident can be resolved. */
 export function fillWhys(root: string, id: string): void {

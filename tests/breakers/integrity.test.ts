@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { approve, met, write } from '../support/line.js';
 import { git } from '../support/repo.js';
@@ -36,11 +38,16 @@ const CASES = [
   },
 ];
 
+// Inside the sandbox none of these can happen (the git directory is read-only there, see the
+// sandbox tests): with `sandbox.mode: none` this breaker is what is left, and these pin it.
+const UNSANDBOXED = { sandbox: { mode: 'none' } };
+
 describe('breaker: repo integrity (end to end)', () => {
   for (const c of CASES) {
-    it(`${c.name}: red, repo_integrity`, () => {
+    it(`${c.name} (sandbox.mode none): red, repo_integrity`, () => {
       const l = line({
         script: { maker: [[A, SPAWN_CHILD, { sh: c.sh }]], checker: [[approve()]], goal: [[met()]] },
+        extraConfig: UNSANDBOXED,
       });
       const r = run(l.root, l.planId);
       const id = expectRedStop(l, r, {
@@ -60,14 +67,33 @@ describe('breaker: repo integrity (end to end)', () => {
     });
   }
 
-  it('does not trip on a maker that only reads git and stages its own work', () => {
+  it('does not trip on a maker that only reads git and stages its own work (sandbox.mode none)', () => {
     const l = line({
       script: {
         maker: [[A, { sh: 'git status --short && git log -1 --format=%s && git diff --stat && git add -A' }]],
         checker: [[approve()]],
         goal: [[met()]],
       },
+      extraConfig: UNSANDBOXED,
     });
     expectDone(l, run(l.root, l.planId));
+  });
+
+  it("sandboxed, a maker reads git freely; staging is Jidoka's (git add is refused inside)", () => {
+    const l = line({
+      script: {
+        maker: [
+          [
+            A,
+            { sh: 'git status --short && git log -1 --format=%s && git diff --stat' },
+            { sh: 'git add -A 2>/dev/null && echo staged > "{scriptDir}/staged" || true' },
+          ],
+        ],
+        checker: [[approve()]],
+        goal: [[met()]],
+      },
+    });
+    expectDone(l, run(l.root, l.planId));
+    expect(existsSync(join(dirname(l.scriptFile), 'staged'))).toBe(false);
   });
 });

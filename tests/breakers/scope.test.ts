@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { approve, met, write } from '../support/line.js';
 import { CLI, runCli } from '../support/repo.js';
@@ -21,7 +21,7 @@ import {
 const A = write('src/a.js', 'module.exports = "a";\n');
 /** Run from the maker's cwd (the worktree): the line as `jidoka status` shows it while the maker works. */
 const STATUS_DURING_MAKER = {
-  sh: `"${process.execPath}" "${CLI}" -C ../../.. status --json > ../../status-seen.json`,
+  sh: `"${process.execPath}" "${CLI}" -C ../../.. status --json > "{scriptDir}/status-seen.json"`,
 };
 
 function lineHistory(root: string): { state: string; reason?: string }[] {
@@ -45,7 +45,7 @@ describe('breaker: scope fence (end to end)', () => {
     expectDone(l, r);
     expect(alive(childPid(l))).toBe(false);
     // While the second attempt ran, the line was yellow with the scope warning.
-    const seen = JSON.parse(readFileSync(join(l.root, '.jidoka', 'status-seen.json'), 'utf8'));
+    const seen = JSON.parse(readFileSync(join(dirname(l.scriptFile), 'status-seen.json'), 'utf8'));
     expect(seen.andon.line.state).toBe('yellow');
     expect(seen.andon.line.yellow.reason).toMatch(/1 file changed outside the plan's scope: docs\/notes\.md/);
     // ...and it cleared itself once that attempt was clean.
@@ -65,7 +65,7 @@ describe('breaker: scope fence (end to end)', () => {
       script: {
         maker: [
           [A, ...outside, SPAWN_CHILD],
-          [STATUS_DURING_MAKER, { sh: 'cp "$JIDOKA_PROMPT_FILE" ../../prompt-seen.md' }, A],
+          [STATUS_DURING_MAKER, { sh: 'cp "$JIDOKA_PROMPT_FILE" "{scriptDir}/prompt-seen.md"' }, A],
         ],
         checker: [[approve()]],
         goal: [[met()]],
@@ -112,9 +112,9 @@ describe('breaker: scope fence (end to end)', () => {
     const again = run(l.root, l.planId);
     expectDone(l, again);
     expect(status(l.root).andon.line.state).toBe('running');
-    const seen = JSON.parse(readFileSync(join(l.root, '.jidoka', 'status-seen.json'), 'utf8'));
+    const seen = JSON.parse(readFileSync(join(dirname(l.scriptFile), 'status-seen.json'), 'utf8'));
     expect(seen.andon.line.state).toBe('running');
-    expect(readFileSync(join(l.root, '.jidoka', 'prompt-seen.md'), 'utf8')).toContain(standard);
+    expect(readFileSync(join(dirname(l.scriptFile), 'prompt-seen.md'), 'utf8')).toContain(standard);
   }, 90_000);
 
   it('does not trip on a maker that stays inside the scope (source and tests)', () => {

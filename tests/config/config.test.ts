@@ -136,3 +136,31 @@ describe('the validated config is remembered (compiled build)', () => {
     expect((await loadConfigCached(root)).config).toEqual(loadConfig(root).config);
   });
 });
+
+describe('sandbox config', () => {
+  it('defaults to bwrap; each role gets the global mode and writable paths, then its own', () => {
+    const c = parseConfig(
+      [
+        'sandbox: { writable: [/opt/shared] }',
+        'agents:',
+        '  maker: { adapter: claude, sandbox: { writable: ["~/.claude"] } }',
+        '  checker: { adapter: claude }',
+      ].join('\n'),
+    );
+    expect(c.sandbox).toEqual({ mode: 'bwrap', writable: ['/opt/shared'] });
+    expect(c.agents.maker?.sandbox).toEqual({ mode: 'bwrap', writable: ['/opt/shared', '~/.claude'] });
+    expect(c.agents.checker?.sandbox).toEqual({ mode: 'bwrap', writable: ['/opt/shared'] });
+  });
+
+  it('mode none reaches every role', () => {
+    const c = parseConfig('sandbox: { mode: none }\nagents:\n  goal: { adapter: codex }\n');
+    expect(c.agents.goal?.sandbox?.mode).toBe('none');
+  });
+
+  it('refuses an unknown mode and a relative writable path, naming the key', () => {
+    expect(() => parseConfig('sandbox: { mode: docker }\n')).toThrow(/sandbox\.mode.*"bwrap", "none"/s);
+    expect(() =>
+      parseConfig('agents:\n  maker: { adapter: claude, sandbox: { writable: [cache] } }\n'),
+    ).toThrow(/agents\.maker\.sandbox\.writable\.0.*absolute path/s);
+  });
+});

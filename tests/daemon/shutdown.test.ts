@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { approve, met, setupLine, write } from '../support/line.js';
+import { pidsWith } from '../support/process.js';
 import { git, PROJECT_ROOT, runCli } from '../support/repo.js';
 import {
   agentCalls,
@@ -193,7 +194,7 @@ describe('daemon shutdown and crash recovery', () => {
       extraConfig: { daemon: { gracePeriod: '2s' }, schedule: { audit: '', docs: '' } },
     });
     const pidFile = `${scriptFile}.docs-pid`;
-    // The docs agent records its pid, then never exits; its own timeout (10 min) is far off.
+    // The docs agent says it started, then never exits; its own timeout (10 min) is far off.
     writeFileSync(
       scriptFile,
       JSON.stringify({ docs: [[{ sh: `echo $PPID > "${pidFile}"` }, { hang: true }]] }),
@@ -211,9 +212,10 @@ describe('daemon shutdown and crash recovery', () => {
       'the docs agent to start',
       d.stderr,
     );
-    const agent = Number(readFileSync(pidFile, 'utf8').trim());
-    hung.push(agent);
-    expect(alive(agent)).toBe(true);
+    // Inside the sandbox's PID namespace $PPID is not the host's pid: find the agent by its script path.
+    const agents = pidsWith(scriptFile).filter(alive);
+    hung.push(...agents);
+    expect(agents.length).toBeGreaterThan(0);
     expect(agentCalls(scriptFile).docs).toBe(1);
 
     const sent = Date.now();
@@ -228,12 +230,12 @@ describe('daemon shutdown and crash recovery', () => {
         /^docs: the docs agent failed: docs agent \(command\) was stopped: .*nothing was committed/,
       ),
     );
-    expect(alive(agent)).toBe(false);
+    for (const pid of agents) expect(alive(pid), `pid ${pid}`).toBe(false);
     expect(existsSync(join(root, '.jidoka/state/docs.json'))).toBe(false);
     expect(existsSync(join(root, '.jidoka/daemon.lock'))).toBe(false);
   });
 
-  it('kill -9 mid-chunk: the next daemon takes the stale lock, kills the orphaned agent, resumes with the attempt count kept', {
+  it('kill -9 mid-chunk (sandbox.mode none): the next daemon takes the stale lock, kills the orphaned agent, resumes with the attempt count kept', {
     timeout: 150_000,
   }, async () => {
     const { root, scriptFile, planId } = setupLine({
@@ -242,6 +244,8 @@ describe('daemon shutdown and crash recovery', () => {
         checker: [[approve()], [approve()]],
         goal: [[met()]],
       },
+      // Unsandboxed the agent outlives the daemon: what the next daemon must clean up.
+      extraConfig: { sandbox: { mode: 'none' } },
     });
     expect(runCli(root, ['plan', 'approve', planId]).code).toBe(0);
     const first = spawnDaemon(root);
@@ -272,5 +276,25 @@ describe('daemon shutdown and crash recovery', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(existsSync(join(root, '.jidoka/daemon.lock'))).toBe(false);
+  });
+
+  it('kill -9 mid-chunk (sandboxed): the agent dies with the daemon, bwrap --die-with-parent', {
+    timeout: 120_000,
+  }, async () => {
+    const { root, scriptFile, planId } = setupLine({
+      script: {
+        maker: [[A], [write('src/b.js', 'partial'), { stdout: 'started\n' }, { hang: true }], [B]],
+        checker: [[approve()], [approve()]],
+        goal: [[met()]],
+      },
+    });
+    expect(runCli(root, ['plan', 'approve', planId]).code).toBe(0);
+    const first = spawnDaemon(root);
+    daemons.push(first);
+    const agent = await hangingMaker(first, root, scriptFile, planId, 2, 2, 'src/b.js');
+    expect(alive(agent)).toBe(true);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    await waitFor(() => !alive(agent), 10_000, 'the sandboxed agent to die with the daemon');
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliResult, FAKE_AGENT, PROJECT_ROOT, runCli } from '../support/repo.js';
 import { commitAll, git, page, tempDir, tempRepo, write } from '../wiki/helpers.js';
@@ -26,7 +26,7 @@ function repo(): { dir: string; script: string; head: string } {
   write(
     dir,
     'jidoka.yaml',
-    `agents:\n  docs:\n    adapter: command\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE_AGENT)}, --script, ${JSON.stringify(script)}]\n`,
+    `agents:\n  docs:\n    adapter: command\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE_AGENT)}, --script, ${JSON.stringify(script)}]\n    sandbox: { writable: [${JSON.stringify(dirname(script))}] }\n`,
   );
   return { dir, script, head };
 }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLine, setStopped } from '../../src/andon/line.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -47,7 +47,7 @@ function repo(docsCommit: 'branch' | 'main' = 'branch'): Repo {
   write(
     dir,
     'jidoka.yaml',
-    `agents:\n  docs:\n    adapter: command\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE)}, --script, ${JSON.stringify(script)}]\n    timeout: 20s\ndocs:\n  commit: ${docsCommit}\n`,
+    `agents:\n  docs:\n    adapter: command\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE)}, --script, ${JSON.stringify(script)}]\n    sandbox: { writable: [${JSON.stringify(dirname(script))}] }\n    timeout: 20s\ndocs:\n  commit: ${docsCommit}\n`,
   );
   return { dir, base, head, script };
 }

@@ -87,6 +87,7 @@ describe('jidoka doctor', () => {
       'agent.maker',
       'agent.diagnose',
       'agent-clis',
+      'sandbox',
       'wiki',
       'plans',
       'state',
@@ -96,6 +97,10 @@ describe('jidoka doctor', () => {
     ])
       expect(ids).toContain(id);
     expect(byId(report, 'git')?.details?.version).toMatch(/^\d+\.\d+\.\d+$/);
+    // bwrap is installed here (.ci/run installs it): the sandbox check lists what each role writes.
+    expect(byId(report, 'sandbox')).toMatchObject({ status: 'ok' });
+    expect(byId(report, 'sandbox')?.message).toMatch(/^maker writes: <worktree>, <step dir>$/m);
+    expect(byId(report, 'sandbox')?.message).toMatch(/^checker writes: <step dir>$/m);
     expect(byId(report, 'branch')?.details).toMatchObject({ current: 'main', uncommitted: 0, main: 'main' });
   });
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { approve, met, reject, setupLine, twoChunkPlan, write } from '../support/line.js';
 import { alive } from '../support/process.js';
@@ -66,11 +66,11 @@ describe('execution loop, end to end with scripted agents', () => {
   });
 
   it('retries after a checker rejection, giving the maker the reasons', () => {
-    const { root, planId } = setupLine({
+    const { root, planId, scriptFile } = setupLine({
       script: {
         maker: [
           [write('src/a.js', 'module.exports = "A";\n')],
-          [A, { sh: 'cat "$JIDOKA_PROMPT_FILE" > ../prompt-seen.md' }],
+          [A, { sh: 'cat "$JIDOKA_PROMPT_FILE" > "{scriptDir}/prompt-seen.md"' }],
           [B],
         ],
         checker: [[reject('a.js must export lowercase "a"')], [approve()], [approve()]],
@@ -80,7 +80,7 @@ describe('execution loop, end to end with scripted agents', () => {
     runCli(root, ['plan', 'approve', planId]);
     const r = runCli(root, ['run', planId]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const promptSeen = readFileSync(join(root, '.jidoka/worktrees/prompt-seen.md'), 'utf8');
+    const promptSeen = readFileSync(join(dirname(scriptFile), 'prompt-seen.md'), 'utf8');
     expect(promptSeen).toContain('a.js must export lowercase "a"');
     const body = git(root, 'log', '-1', '--format=%B', `jidoka/${planId}~1`);
     expect(body).toContain('Jidoka-Attempt: 2');

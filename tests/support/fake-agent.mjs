@@ -23,11 +23,12 @@
 //   { "hangPrinting": ms }                        never exit, print every ms
 //   { "printFor": ms, "every": ms }               print a line every `every` ms for `printFor` ms (slow, talkative)
 //   { "touchFor": ms, "every": ms, "path": p }    rewrite file p every `every` ms for `touchFor` ms, silently
-//   { "spawnChild": true }                        start a child that outlives this process
+//   { "spawnChild": true, "pidFile": p }          start a child that outlives this process; its pid goes to p,
+//                                                 a tag in its argv to p.tag (a sandboxed pid is not the host's)
 //   { "flood": bytes }                            print that many bytes to stdout
 //   { "exit": code }                              exit now with code
 //   { "kill": "SIGKILL" }                          signal this process itself
-// Placeholders in strings: {role} {plan} {chunk} {attempt} {call}.
+// Placeholders in strings: {role} {plan} {chunk} {attempt} {call} {scriptDir}.
 import { execSync, spawn } from 'node:child_process';
 import {
   appendFileSync,
@@ -58,7 +59,9 @@ const counterFile = `${scriptPath}.calls.json`;
 const counts = existsSync(counterFile) ? JSON.parse(readFileSync(counterFile, 'utf8')) : {};
 const call = (counts[role] ?? 0) + 1;
 counts[role] = call;
-writeFileSync(counterFile, JSON.stringify(counts));
+// Atomically (write, then rename): a test polling the counter must never read half a file.
+writeFileSync(`${counterFile}.${process.pid}.tmp`, JSON.stringify(counts));
+renameSync(`${counterFile}.${process.pid}.tmp`, counterFile);
 
 // Read the prompt from stdin when one is piped, so the runner's stdin write never blocks.
 if (!process.stdin.isTTY) process.stdin.resume().on('data', () => {});
@@ -71,8 +74,9 @@ const vars = {
   chunk: process.env.JIDOKA_CHUNK ?? '',
   attempt: process.env.JIDOKA_ATTEMPT ?? '',
   call: String(call),
+  scriptDir: dirname(resolve(scriptPath)),
 };
-const fill = (s) => String(s).replace(/\{(role|plan|chunk|attempt|call)\}/g, (_, k) => vars[k]);
+const fill = (s) => String(s).replace(/\{(role|plan|chunk|attempt|call|scriptDir)\}/g, (_, k) => vars[k]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 for (const a of step) {
@@ -108,8 +112,12 @@ for (const a of step) {
       await sleep(a.every ?? 500);
     }
   } else if ('spawnChild' in a) {
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    if (a.pidFile) writeFileSync(resolve(fill(a.pidFile)), String(child.pid));
+    const tag = `jidoka-fake-child-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', tag], { stdio: 'ignore' });
+    if (a.pidFile) {
+      writeFileSync(resolve(fill(a.pidFile)), String(child.pid));
+      writeFileSync(`${resolve(fill(a.pidFile))}.tag`, tag);
+    }
     child.unref();
   } else if ('flood' in a) {
     const chunk = 'x'.repeat(64 * 1024);

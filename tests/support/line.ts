@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { fakeAgentCommand, git, makeRepo, writeFiles } from './repo.js';
@@ -56,12 +56,16 @@ export function setupLine(setup: LineSetup): { root: string; scriptFile: string;
     '.gitignore': '.jidoka/\nnode_modules/\n',
     ...(setup.files ?? {}),
   });
-  const scriptFile = join(root, '..', `${root.split('/').pop()}-script.json`);
+  // The script in a folder of its own, writable from the sandbox: the fake agent keeps its call counter there.
+  const scriptDir = `${root}-agent`;
+  mkdirSync(scriptDir);
+  const scriptFile = join(scriptDir, 'script.json');
   writeFileSync(scriptFile, JSON.stringify(setup.script));
   const command = fakeAgentCommand(scriptFile);
   const roles = setup.roles ?? ['maker', 'checker', 'goal', 'diagnose', 'docs', 'auditor'];
+  const sandbox = { writable: [scriptDir] };
   const config = {
-    agents: Object.fromEntries(roles.map((r) => [r, { adapter: 'command', command }])),
+    agents: Object.fromEntries(roles.map((r) => [r, { adapter: 'command', command, sandbox }])),
     checks: setup.checks ?? ['node -e "process.exit(0)"'],
     limits: { noProgress: '20s', agentTimeout: '60s', ...(setup.limits ?? {}) },
     ...(setup.extraConfig ?? {}),

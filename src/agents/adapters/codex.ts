@@ -6,12 +6,19 @@ import type { Adapter, AdapterInput, ParsedOutput } from '../types.js';
 /**
  * OpenAI Codex CLI (`codex exec`, verified against 0.169). The prompt goes on
  * stdin (`-`); `--json` prints JSONL events; `-o` writes the last message.
+ * Every role runs in its worktree (`-C`): a checker rooted anywhere else
+ * would read other code than the plan's.
  *
- * Editing roles run in the `workspace-write` sandbox rooted at the worktree.
- * Read-only roles run the same sandbox rooted at the step dir (`-C`), with
- * /tmp and TMPDIR excluded: the agent reads the whole disk but can write only
- * its report (and the auditor's plans dir). Codex reports tokens, not cost:
- * cost comes from the role's `price` table when one is set.
+ * Inside Jidoka's bwrap sandbox codex's own sandbox is turned off
+ * (`danger-full-access`): codex builds its sandbox from bwrap or landlock
+ * itself, which needs namespaces a nested sandbox does not get, and Jidoka's
+ * sandbox already enforces what each role may write. Under `sandbox.mode:
+ * none` codex's `workspace-write` sandbox is all there is: rooted at the
+ * worktree, so a judging role could edit it (codex always lets its cwd be
+ * written; Jidoka's check that the checker left the worktree untouched
+ * catches that), with /tmp and TMPDIR excluded and its report dirs added.
+ * Codex reports tokens, not cost: cost comes from the role's `price` table
+ * when one is set.
  */
 export const LAST_MESSAGE_FILE = 'last-message.txt';
 
@@ -21,23 +28,21 @@ export const codex: Adapter = {
   passEnv: ['OPENAI_*', 'CODEX_*'],
   invocation(input: AdapterInput) {
     const { agent } = input;
-    const [stepDir, ...otherWritable] = input.writableDirs;
-    const root = input.readOnly ? (stepDir ?? input.stepDir) : input.cwd;
-    const args = ['exec', '--json', '--skip-git-repo-check', '-C', root];
+    const args = ['exec', '--json', '--skip-git-repo-check', '-C', input.cwd];
     if (agent.model) args.push('-m', agent.model);
     args.push('-o', join(input.stepDir, LAST_MESSAGE_FILE));
-    args.push('-c', 'sandbox_mode="workspace-write"', '-c', 'approval_policy="never"');
+    const mode = input.sandboxed ? 'danger-full-access' : 'workspace-write';
+    args.push('-c', `sandbox_mode="${mode}"`, '-c', 'approval_policy="never"');
     // Without this codex lingers ~5 s at exit flushing analytics.
     args.push('-c', 'analytics.enabled=false', '--disable', 'plugins');
-    if (input.readOnly) {
-      args.push(
-        '-c',
-        'sandbox_workspace_write.exclude_slash_tmp=true',
-        '-c',
-        'sandbox_workspace_write.exclude_tmpdir_env_var=true',
-      );
-      for (const d of otherWritable) args.push('--add-dir', d);
-    } else {
+    if (!input.sandboxed) {
+      if (input.readOnly)
+        args.push(
+          '-c',
+          'sandbox_workspace_write.exclude_slash_tmp=true',
+          '-c',
+          'sandbox_workspace_write.exclude_tmpdir_env_var=true',
+        );
       for (const d of input.writableDirs) args.push('--add-dir', d);
     }
     args.push(...agent.args, '-');

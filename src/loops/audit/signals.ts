@@ -28,6 +28,7 @@ export async function collectSignals(
     specs: checkSpecs(config.checks, config.limits.checkTimeout),
     stepDir: opts.stepDir,
     maxOutputBytes: config.limits.maxOutputBytes,
+    sandbox: config.sandbox,
   });
   const git = gitAt(root);
   const grep = await git

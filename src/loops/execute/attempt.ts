@@ -23,6 +23,7 @@ import {
 } from './guard-step.js';
 import { runHeldOut } from './held-out.js';
 import { type MakerStep, runMaker } from './maker.js';
+import { outsideChanged, outsideSnapshot } from './outside-check.js';
 import type { PlanState, Step } from './plan-state.js';
 import { refsBefore, refsMoved } from './refs-check.js';
 
@@ -99,9 +100,12 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const spend: Spend = { costUsd: 0, tokens: 0 };
   ctx.checkpoint('maker');
   const before = await refsBefore(ctx);
+  const outside = await outsideSnapshot(ctx);
   const maker = await runMaker(ctx);
   add(spend, spendOf(maker.result));
   if (maker.interrupted) return { kind: 'interrupted', ...spend };
+  const afterMaker = await outsideChanged(ctx, outside, 'the maker step');
+  if (afterMaker.finding) return abnormal(ctx, spend, [afterMaker.finding]);
   const makerEnd = await judgeMaker(ctx, maker, before, spend);
   if (makerEnd) return makerEnd;
 
@@ -113,6 +117,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const { candidate } = frozen;
   const checks = await runChunkChecks(ctx);
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
+  const afterChecks = await outsideChanged(ctx, afterMaker.after, 'the checks (code the maker wrote)');
+  if (afterChecks.finding) return abnormal(ctx, spend, [afterChecks.finding], checks, candidate.changes);
   const drifted = await changedSinceFreeze(ctx.worktree, candidate.tree);
   if (drifted.length)
     return abnormal(ctx, spend, [treeChanged('the checks ran', drifted)], checks, candidate.changes);
@@ -131,6 +137,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   if (over) return abnormal(ctx, spend, [over], checks, candidate.changes);
 
   ctx.checkpoint('checker');
+  const beforeChecker = await outsideSnapshot(ctx);
   const diff = clipStart(
     candidate.patch,
     ctx.config.limits.maxOutputBytes,
@@ -139,6 +146,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const checker = await runChecker(ctx, judged, candidate, diff);
   add(spend, spendOf(checker.result));
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
+  const afterChecker = await outsideChanged(ctx, beforeChecker, 'the checker step');
+  if (afterChecker.finding) return abnormal(ctx, spend, [afterChecker.finding], checks, candidate.changes);
   const { verdict } = checker;
   switch (verdict.kind) {
     case 'approved':
@@ -238,6 +247,7 @@ async function runChunkChecks(ctx: AttemptContext): Promise<CheckResult[]> {
     specs: ctx.checkSpecs,
     stepDir: dir,
     maxOutputBytes: ctx.config.limits.maxOutputBytes,
+    sandbox: ctx.config.sandbox,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   if (ctx.signal?.aborted) return checks;

@@ -62,6 +62,7 @@ async function measure(p: PlanRun): Promise<number | null | 'unknown'> {
     specs: checkSpecs(opts.config.checks, opts.config.limits.checkTimeout),
     stepDir: dir,
     maxOutputBytes: opts.config.limits.maxOutputBytes,
+    sandbox: opts.config.sandbox,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const total = reportedTotal(checks) ?? null;

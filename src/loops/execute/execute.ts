@@ -7,6 +7,7 @@ import { acquireLock } from '../../core/lock.js';
 import type { Finding } from '../../core/types.js';
 import { gitAt } from '../../git/repo.js';
 import type { Chunk } from '../../plans/types.js';
+import { assertSandboxReady } from '../../sandbox/bwrap.js';
 import { checkSpecs } from '../checks.js';
 import { type AttemptOutcome, runAttempt } from './attempt.js';
 import { recordBaseline } from './baseline.js';
@@ -41,6 +42,7 @@ type Next = ExecuteOutcome | undefined;
  */
 export async function executePlan(opts: ExecuteOptions): Promise<ExecuteOutcome> {
   assertLineRunning(opts.root, 'starts');
+  assertSandboxReady(opts.config.sandbox.mode);
   requireAgent(opts.config, 'maker');
   requireAgent(opts.config, 'checker');
   await requireFirstCommit(opts.root);
@@ -175,6 +177,7 @@ async function runGoalPhase(p: PlanRun): Promise<Next> {
   const over = overBudget(p);
   if (over) return stop(p, [over]);
   const goal = await checkGoal(p);
+  if (goal.outside) return stop(p, [goal.outside]);
   if (opts.signal?.aborted) return interrupted(p, 'interrupted during the goal check');
   if (goal.met)
     return finish(

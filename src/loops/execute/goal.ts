@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { buildPrompt } from '../../agents/prompt.js';
 import { runAgent } from '../../agents/run-agent.js';
 import { readGoalVerdict } from '../../agents/verdict.js';
+import { compareOutside, restoreRefs, snapshotOutside } from '../../andon/outside-writes.js';
 import { agentTimeoutMs } from '../../config/agents.js';
 import type { Config } from '../../config/schema.js';
+import type { Finding } from '../../core/types.js';
 import { gitAt } from '../../git/repo.js';
 import { type CheckSpec, failingOutput, runChecks } from '../checks.js';
 import { recordStep, stepDir } from '../run-record.js';
@@ -14,6 +16,8 @@ export interface GoalResult {
   met: boolean;
   reasons: string[];
   output: string;
+  /** Something outside the goal steps' writable paths changed: the line stops, whatever the verdict. */
+  outside?: Finding;
 }
 
 /**
@@ -33,6 +37,23 @@ export async function checkGoal(p: PlanRun): Promise<GoalResult> {
       output: '',
     };
   }
+  const scope = { root: p.opts.root, planId: plan.id };
+  const before = await snapshotOutside(scope);
+  const result = await goalSteps(p);
+  const outside = compareOutside(before, await snapshotOutside(scope, before));
+  if (!outside) return result;
+  const restored = await restoreRefs(scope, before).catch(() => []);
+  return {
+    ...result,
+    met: false,
+    outside: {
+      ...outside,
+      message: `the goal checks or the goal-checker: ${outside.message}${restored.length ? `; refs put back: ${restored.join(', ')}` : ''}`,
+    },
+  };
+}
+
+async function goalSteps(p: PlanRun): Promise<GoalResult> {
   const checks = await runGoalChecks(p);
   const failed = checks.filter((c) => !c.passed);
   if (failed.length) {
@@ -65,6 +86,7 @@ async function runGoalChecks(p: PlanRun) {
     specs: goalSpecs(p.approvedGoalChecks, config),
     stepDir: dir,
     maxOutputBytes: config.limits.maxOutputBytes,
+    sandbox: config.sandbox,
     ...(signal ? { signal } : {}),
   });
   recordStep(p.run, {

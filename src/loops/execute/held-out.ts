@@ -55,6 +55,7 @@ export async function runHeldOut(
       specs: ctx.checkSpecs.filter((s) => !s.goal),
       stepDir: dir,
       maxOutputBytes: ctx.config.limits.maxOutputBytes,
+      sandbox: ctx.config.sandbox,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } finally {

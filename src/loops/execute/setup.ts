@@ -86,6 +86,7 @@ export async function runSetup(opts: {
     })),
     stepDir: dir,
     maxOutputBytes: config.limits.maxOutputBytes,
+    sandbox: config.sandbox,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const failed = results.filter((r) => !r.passed);

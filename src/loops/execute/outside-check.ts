@@ -1,0 +1,44 @@
+import {
+  compareOutside,
+  type OutsideSnapshot,
+  restoreRefs,
+  type SnapshotScope,
+  snapshotOutside,
+} from '../../andon/outside-writes.js';
+import type { Finding } from '../../core/types.js';
+import type { AttemptContext } from './attempt.js';
+
+/**
+ * The after-step check around every agent step and the checks, sandbox or
+ * not: nothing outside the step's writable paths may change (the main
+ * checkout, other refs, the git directory's config, hooks and info/,
+ * Jidoka's state). The sandbox makes that impossible; this is what notices
+ * when it is off (`sandbox.mode: none`) or fails. A change is red; refs are
+ * put back at once, and the incident names every path.
+ */
+export function outsideSnapshot(ctx: AttemptContext): Promise<OutsideSnapshot> {
+  return snapshotOutside(scope(ctx));
+}
+
+export async function outsideChanged(
+  ctx: AttemptContext,
+  before: OutsideSnapshot,
+  during: string,
+): Promise<{ finding?: Finding; after: OutsideSnapshot }> {
+  const after = await snapshotOutside(scope(ctx), before);
+  const found = compareOutside(before, after);
+  if (!found) return { after };
+  const restored = await restoreRefs(scope(ctx), before).catch(() => []);
+  return {
+    after,
+    finding: {
+      ...found,
+      message: `${during}: ${found.message}${restored.length ? `; refs put back: ${restored.join(', ')}` : ''}`,
+      evidence: { ...found.evidence, restoredRefs: restored },
+    },
+  };
+}
+
+function scope(ctx: AttemptContext): SnapshotScope {
+  return { root: ctx.root, planId: ctx.plan.id };
+}
