@@ -110,8 +110,13 @@ async function hugeChild(): Promise<void> {
     planId: 'bench',
     logger: pino({ level: 'silent' }),
   });
+  const state = JSON.parse(readFileSync(join(root, '.jidoka', 'state', 'plans', 'bench.json'), 'utf8')) as {
+    attempts: { outcome: string; reasons: string[] }[];
+  };
+  const first = state.attempts[0];
   rmSync(root, { recursive: true, force: true });
-  console.log(JSON.stringify({ status: outcome.status, peakMb: process.resourceUsage().maxRSS / 1024 }));
+  const status = `${outcome.status}; attempt ${first?.outcome}: ${first?.reasons[0]?.slice(0, 60) ?? ''}`;
+  console.log(JSON.stringify({ status, peakMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
 if (process.argv[2] === '--huge-child') {
@@ -141,7 +146,7 @@ if (process.argv[2] === '--huge-child') {
     ['held-out / chunk checks', `${(m(edit, 'held-out') / m(edit, 'checks')).toFixed(2)}x`],
     [
       'peak RSS, maker adds a 100 MB file',
-      `${huge.peakMb?.toFixed(0) ?? '?'} MB (goal < 300 MB; run ${huge.status ?? child.stderr.slice(0, 200)})`,
+      `${huge.peakMb?.toFixed(0) ?? '?'} MB (goal < 300 MB; ${huge.status ?? child.stderr.slice(0, 200)})`,
     ],
   ];
   const w = Math.max(...rows.map((r) => r[0]!.length));
