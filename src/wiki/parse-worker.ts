@@ -1,12 +1,23 @@
-import { parentPort } from 'node:worker_threads';
-import { parsePage } from './parse-page.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ParseLimits } from './limits.js';
+import { type ParseItem, parseItem } from './parse-page.js';
 
-/** Worker thread body for the cold lint: parse batches of pages sent by parse-pool.ts. */
+/**
+ * Worker thread body for the parse pool (parse-pool.ts): parse the batches
+ * it is sent. Before each page it says which one it starts, so that when a
+ * page runs out of time or memory the pool knows which page to report.
+ */
 interface Batch {
   id: number;
-  items: { path: string; text: string; hash: string }[];
+  items: ParseItem[];
 }
 
+const limits = (workerData as { limits: ParseLimits }).limits;
+
 parentPort?.on('message', (batch: Batch) => {
-  parentPort?.postMessage({ id: batch.id, pages: batch.items.map((i) => parsePage(i.path, i.text, i.hash)) });
+  const pages = batch.items.map((item, index) => {
+    parentPort?.postMessage({ id: batch.id, started: index });
+    return parseItem(item, limits);
+  });
+  parentPort?.postMessage({ id: batch.id, pages });
 });
