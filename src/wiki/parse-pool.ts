@@ -86,7 +86,7 @@ function runWorker(
       }
       finish();
     };
-    // Armed per page: the worker says when it starts each one.
+    // Armed per page: the worker posts each page as it finishes it.
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(
@@ -104,14 +104,13 @@ function runWorker(
       worker.postMessage({ id: 0, items: batch });
       arm();
     };
-    worker.on('message', (msg: { started: number } | { pages: ParsedPage[] }) => {
-      if ('started' in msg) {
-        current = msg.started;
-        arm();
-      } else {
-        out.push(...msg.pages);
-        send();
-      }
+    // 'ready' once loaded, then one message per page parsed: the next page's time starts.
+    worker.on('message', (page: ParsedPage | 'ready') => {
+      if (page === 'ready') return send();
+      out.push(page);
+      current++;
+      if (current < batch!.length) arm();
+      else send();
     });
     worker.on('error', (e: Error & { code?: string }) =>
       fail(
@@ -121,6 +120,5 @@ function runWorker(
       ),
     );
     worker.on('exit', (code) => fail(`its parser thread exited with code ${code}`));
-    send();
   });
 }

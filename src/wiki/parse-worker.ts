@@ -4,8 +4,8 @@ import { type ParseItem, parseItem } from './parse-page.js';
 
 /**
  * Worker thread body for the parse pool (parse-pool.ts): parse the batches
- * it is sent. Before each page it says which one it starts, so that when a
- * page runs out of time or memory the pool knows which page to report.
+ * it is sent, posting each page as it is done, so that when a page runs out
+ * of time or memory the pool knows which page it was and has the ones before.
  */
 interface Batch {
   id: number;
@@ -15,9 +15,7 @@ interface Batch {
 const limits = (workerData as { limits: ParseLimits }).limits;
 
 parentPort?.on('message', (batch: Batch) => {
-  const pages = batch.items.map((item, index) => {
-    parentPort?.postMessage({ id: batch.id, started: index });
-    return parseItem(item, limits);
-  });
-  parentPort?.postMessage({ id: batch.id, pages });
+  for (const item of batch.items) parentPort?.postMessage(parseItem(item, limits));
 });
+// Loaded: a page's time limit starts from here, not from the thread's start-up.
+parentPort?.postMessage('ready');

@@ -59,7 +59,9 @@ describe('broken-anchor', () => {
       ['wiki/20_SYSTEM/a.md', 13],
     ]);
     expect(f[0]?.message).toMatch(/#usag is not a heading or HTML anchor on this page.*#usage/);
-    expect(f[1]?.message).toMatch(/has no heading or HTML anchor #limit; use one of its headings \(#b, #limits\)/);
+    expect(f[1]?.message).toMatch(
+      /has no heading or HTML anchor #limit; use one of its headings \(#b, #limits\)/,
+    );
   });
 
   it('passes GitHub slugs, numbered repeats and wikilink headings', () => {
