@@ -120,7 +120,7 @@ export async function lintWiki(opts: LintOptions): Promise<FullLintReport> {
           refused: `${total} issues found, more than limits.wikiAutoFixMaxIssues (${limit}): nothing was changed; fix the causes by hand (or raise the limit)`,
         },
       };
-    } else if (first.findings.some((f) => FIXABLE_RULES.includes(f.rule))) {
+    } else if (first.counts.fixable > 0) {
       await regenerateIndex(root, { wikiDir, model: first.model });
       report = { ...(await lintOnce(root, wikiDir, opts)), fix: { applied: ['regenerated index.md'] } };
     } else report = { ...first, fix: { applied: [] } };
@@ -158,7 +158,7 @@ async function lintOnce(
   }
   return {
     findings,
-    counts: countFindings(findings),
+    counts: countFindings(findings, jidoka),
     pages: pages.size,
     ...(jidoka ? {} : { notes: [NOT_JIDOKA_NOTE] }),
     model,
@@ -330,12 +330,13 @@ export function buildModel(
   };
 }
 
-export function countFindings(findings: LintFinding[]): LintCounts {
+/** `fixable: false` where --fix has nothing to fix with (no index.md to regenerate: not a Jidoka wiki). */
+export function countFindings(findings: LintFinding[], fixable = true): LintCounts {
   const counts: LintCounts = { errors: 0, warnings: 0, fixable: 0, byRule: {} };
   for (const f of findings) {
     if (f.severity === 'error') counts.errors++;
     else counts.warnings++;
-    if (FIXABLE_RULES.includes(f.rule)) counts.fixable++;
+    if (fixable && FIXABLE_RULES.includes(f.rule)) counts.fixable++;
     counts.byRule[f.rule] = (counts.byRule[f.rule] ?? 0) + 1;
   }
   return counts;

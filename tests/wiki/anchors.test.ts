@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
 import { lintWiki } from '../../src/wiki/lint.js';
+import { runCli } from '../support/repo.js';
 import { indexOf, lintOf, page, tempDir, tempRepo, write } from './helpers.js';
 
 /** Anchors as browsers and forges resolve them, wherever a link points. */
@@ -119,5 +120,50 @@ describe('anchors wherever a link points', () => {
     };
     const mapped = await lintRepo(dir, pages, cfg);
     expect(mapped.map((x) => [x.rule, x.column])).toEqual([['broken-anchor', 31]]);
+  });
+});
+
+describe('a folder of markdown that is not a Jidoka wiki', () => {
+  it('is linted for links, anchors and orphans; the Jidoka frontmatter rules are skipped with one line saying so', () => {
+    const dir = tempRepo();
+    write(dir, 'docs/README.md', '# Docs\n\n[guide](guide.md#install) [api](api/)\n');
+    write(dir, 'docs/guide.md', '# Guide\n\n## Install\n');
+    write(dir, 'docs/api/README.md', '# API\n');
+    const clean = runCli(dir, ['wiki', 'lint', 'docs'], { JIDOKA_LOG_LEVEL: 'silent' });
+    expect(clean.stdout).toContain(
+      'note: not a Jidoka wiki (no 00_SCHEMA.md, no page with type, sources or verified in its frontmatter)',
+    );
+    expect(clean.stdout).toContain('✔ 3 pages, no problems');
+    expect(clean.code).toBe(0);
+    write(dir, 'docs/lost.md', '---\ntitle: Guide\n---\n# Lost\n\n[x](guide.md#nope)\n');
+    const r = runCli(dir, ['wiki', 'lint', 'docs', '--json'], { JIDOKA_LOG_LEVEL: 'silent' });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.notes).toHaveLength(1);
+    expect(out.findings.map((f: { rule: string; file: string }) => `${f.rule} ${f.file}`)).toEqual([
+      'orphan-page docs/lost.md',
+      'broken-anchor docs/lost.md',
+    ]);
+  });
+});
+
+describe('the cache and anchors outside the wiki', () => {
+  it('checks a cached link again when the markdown file it anchors into changes', async () => {
+    const dir = repo();
+    const pages = { [A]: page('A', '[r](../../README.md#usage) [g](../../docs/guide/#install)') };
+    const cached = async () =>
+      (await lintWiki({ root: dir, config, useCache: true })).findings.filter(
+        (f) => f.rule === 'broken-anchor',
+      );
+    expect(await lintRepo(dir, pages)).toEqual([]);
+    expect(await cached()).toEqual([]);
+    write(dir, 'README.md', '# Project\n\n## Use\n');
+    write(dir, 'docs/guide/README.md', '# Guide\n');
+    const after = await cached();
+    expect(after.map((f) => f.column)).toEqual([1, 28]);
+    const fresh = (await lintWiki({ root: dir, config, useCache: false })).findings.filter(
+      (f) => f.rule === 'broken-anchor',
+    );
+    expect(after).toEqual(fresh);
   });
 });

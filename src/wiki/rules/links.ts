@@ -204,7 +204,7 @@ export function checkLinks(
       );
       continue;
     }
-    if (anchor)
+    if (anchor || !isMarkdown(hit))
       checkFileAnchor(model, hit, anchor, pages, files, (message) => report(at, 'broken-anchor', message));
   }
   if (page.wikilinks.length)
@@ -257,7 +257,8 @@ function checkWikilinks(
  * The anchor of a link to a file outside the wiki's pages: a markdown file
  * (outside the wiki folder, parsed for this: model.external), or a folder,
  * whose README.md or index.md holds the anchor as a forge or docs site shows
- * it. Anchors into other files (`x.ts#L10`) are the forge's business.
+ * it (and is the page the link reaches, anchor or not). Anchors into other
+ * files (`x.ts#L10`) are the forge's business.
  */
 function checkFileAnchor(
   model: WikiModel,
@@ -276,18 +277,19 @@ function checkFileAnchor(
       continue;
     }
     if ('path' in holder && holder.wiki) pages.add(holder.path);
-    else files.set(file, holder.page.hash);
-    if (!hasAnchor(holder.page, anchor))
+    else if (anchor) files.set(file, holder.page.hash);
+    if (anchor && !hasAnchor(holder.page, anchor))
       report(
         (l) =>
           `${l.url}: ${file} has no heading or HTML anchor #${anchor}; use one of its headings (${headingHint(holder.page.headings)})`,
       );
     return;
   }
-  report(
-    (l) =>
-      `${l.url}: the folder ${hit} has no README.md or index.md to hold #${anchor}; link to the page itself`,
-  );
+  if (anchor)
+    report(
+      (l) =>
+        `${l.url}: the folder ${hit} has no README.md or index.md to hold #${anchor}; link to the page itself`,
+    );
 }
 
 function isMarkdown(path: string): boolean {
