@@ -17,7 +17,7 @@ export interface WikiLimits extends ParseLimits {
   parseTimeoutMs: number;
 }
 
-export const WIKI_LIMITS: WikiLimits = { maxPageBytes: 1_048_576, maxNesting: 32, parseTimeoutMs: 10_000 };
+export const WIKI_LIMITS: WikiLimits = { maxPageBytes: 1_048_576, maxNesting: 32, parseTimeoutMs: 30_000 };
 
 /** Heap of each parse worker: a page that needs more ends its worker and is reported. */
 export const PARSE_WORKER_HEAP_MB = 1024;
