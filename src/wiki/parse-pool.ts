@@ -11,11 +11,18 @@ export type { ParseItem } from './parse-page.js';
 /** Below this many pages, one thread parses them all. */
 const MIN_PAGES_FOR_WORKERS = 200;
 const BATCH_PAGES = 64;
+/**
+ * A few small pages (an edit, a fresh scaffold) are parsed inline: a worker
+ * costs more to start than they take, and within the size and nesting
+ * checks made before parsing their parse is well under a second.
+ */
+const INLINE_PAGES = 8;
+const INLINE_PAGE_BYTES = 64 * 1024;
 
 /**
  * Parse pages on worker threads: on every core for many pages (parsing is
  * the whole cost of a cold lint, and remark is single-threaded), on one for
- * a few. Each worker has a bounded heap, and each page a time limit: a page
+ * some, inline for a few small ones (INLINE_PAGES). Each worker has a bounded heap, and each page a time limit: a page
  * whose parse runs out of either ends its worker and comes back unread with
  * the reason (a `page-unreadable` finding), and the rest of its batch goes
  * on in a new worker. `workers: 0`, or no compiled worker file (tests
@@ -31,7 +38,8 @@ export async function parseAll(
   const workerFile = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
   const wanted = opts.workers ?? (items.length >= MIN_PAGES_FOR_WORKERS ? availableParallelism() : 1);
   const count = Math.min(wanted, Math.ceil(items.length / BATCH_PAGES));
-  if (count < 1 || !existsSync(workerFile)) {
+  const tiny = items.length <= INLINE_PAGES && items.every((i) => i.text.length <= INLINE_PAGE_BYTES);
+  if (count < 1 || tiny || !existsSync(workerFile)) {
     // Loaded on demand: a warm lint parses nothing and need not load remark at all.
     const { parseItem } = await import('./parse-page.js');
     return { pages: items.map((i) => parseItem(i, limits)), workers: 0 };
@@ -39,11 +47,16 @@ export async function parseAll(
   const queue: ParseItem[][] = [];
   for (let i = 0; i < items.length; i += BATCH_PAGES) queue.push(items.slice(i, i + BATCH_PAGES));
   const pages: ParsedPage[] = [];
-  const unread = await import('./parse-page.js').then((m) => m.unreadPage);
+  const failed: Failure[] = [];
   const slot = async () => {
-    while (queue.length) await runWorker(workerFile, limits, queue, pages, unread);
+    while (queue.length) await runWorker(workerFile, limits, queue, pages, failed);
   };
   await Promise.all(Array.from({ length: count }, slot));
+  if (failed.length) {
+    // Loaded only now: the main thread of a lint that parses on workers need not load remark.
+    const { unreadPage } = await import('./parse-page.js');
+    for (const f of failed) pages.push(unreadPage(f.path, f.hash, f.reason));
+  }
   return { pages, workers: count };
 }
 
@@ -52,12 +65,18 @@ export async function parseAll(
  * it (then the worker is ended, the page reported, and the rest of its
  * batch put back for the next worker).
  */
+interface Failure {
+  path: string;
+  hash: string;
+  reason: string;
+}
+
 function runWorker(
   file: string,
   limits: WikiLimits,
   queue: ParseItem[][],
   out: ParsedPage[],
-  unread: typeof import('./parse-page.js').unreadPage,
+  failed: Failure[],
 ): Promise<void> {
   return new Promise<void>((resolve) => {
     const worker = new Worker(file, {
@@ -80,7 +99,7 @@ function runWorker(
       if (done) return;
       if (batch) {
         const item = batch[current]!;
-        out.push(unread(item.path, item.hash, reason));
+        failed.push({ path: item.path, hash: item.hash, reason });
         const rest = batch.slice(current + 1);
         if (rest.length) queue.unshift(rest);
       }
