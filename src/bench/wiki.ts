@@ -7,15 +7,19 @@ import { contentHash } from '../wiki/hash.js';
 import { generateWiki, pagePath } from './wiki-generate.js';
 
 /**
- * `npm run bench:wiki [-- --pages 1000,10000] [--only jidoka]`: the wiki
- * linter against the tools people know, on synthetic wikis, in one run.
+ * `npm run bench:wiki [-- --pages 1000,10000] [--only jidoka] [--real <git url or dir>|none]`:
+ * the wiki linter against the tools people know, in one run, on synthetic
+ * wikis and on a real documentation tree nobody here wrote (MicrosoftDocs/
+ * cpp-docs, 9,746 pages, at a fixed commit: cloned on demand into the temp
+ * folder, never committed; `--real` names another clone or a local mirror).
  * Every row is its own process; time is wall clock, memory is the peak
  * resident set (from /usr/bin/time when present, else the process's own).
  * Ratios are against the remark parse floor measured in the same run.
  */
 interface Row {
   tool: string;
-  pages: number;
+  /** The corpus (see Corpus.label). */
+  pages: string;
   seconds: number;
   rssMb: number | undefined;
   note: string;
@@ -76,39 +80,98 @@ function measure(
   });
 }
 
-function hashAll(dir: string): number {
+function hashAll(dir: string, only: RegExp): number {
   const started = performance.now();
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else contentHash(readFileSync(p));
+      else if (only.test(e.name)) contentHash(readFileSync(p));
     }
   };
   walk(dir);
   return (performance.now() - started) / 1000;
 }
 
-async function benchSize(pages: number): Promise<Row[]> {
+/** A tree of markdown to lint: a synthetic wiki, or a real documentation tree. */
+interface Corpus {
+  /** The table's label for it. */
+  label: string;
+  /** Repository root; the markdown is in `root/folder`. */
+  root: string;
+  folder: string;
+  /** The page edited before each "one page changed" run (repo-relative). */
+  victim: string;
+  /** Run markdownlint-cli2 too (slow, and checks no links: only on the synthetic wikis). */
+  markdownlint: boolean;
+}
+
+/** The real documentation tree: MicrosoftDocs/cpp-docs at a fixed commit (9,746 pages in docs/). */
+const REAL = { name: 'cpp-docs', commit: 'a2e592a8fc391b6aff8d1323f5b58696abdc5d57', folder: 'docs' };
+const REAL_SOURCE = arg('--real', 'https://github.com/MicrosoftDocs/cpp-docs.git');
+
+/** Clone the real tree once (kept in the temp folder for later runs) and unpack its commit into `root`. */
+function realCorpus(): Corpus | undefined {
+  if (REAL_SOURCE === 'none') return undefined;
+  const store = join(tmpdir(), 'jidoka-bench-corpora', `${REAL.name}.git`);
+  if (!existsSync(store)) {
+    process.stderr.write(`cloning ${REAL_SOURCE} into ${store} (once)\n`);
+    execFileSync('git', ['clone', '--quiet', '--bare', REAL_SOURCE, store], { stdio: 'inherit' });
+  }
+  const root = mkdtempSync(join(tmpdir(), `jidoka-bench-${REAL.name}-`));
+  execFileSync('sh', ['-c', `git --git-dir="${store}" archive ${REAL.commit} | tar -x -C "${root}"`]);
+  execFileSync('git', ['init', '-q'], { cwd: root });
+  const pages = execFileSync(
+    'git',
+    ['--git-dir', store, 'ls-tree', '-r', '--name-only', REAL.commit, `${REAL.folder}/`],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  )
+    .split('\n')
+    .filter((p) => p.endsWith('.md'));
+  return {
+    label: `${REAL.name} (${pages.length} pages)`,
+    root,
+    folder: REAL.folder,
+    victim: pages[Math.floor(pages.length / 2)]!,
+    markdownlint: false,
+  };
+}
+
+function syntheticCorpus(pages: number): Corpus {
   const root = mkdtempSync(join(tmpdir(), `jidoka-bench-wiki-${pages}-`));
+  const t = performance.now();
+  generateWiki(root, pages);
+  process.stderr.write(
+    `${pages} pages generated in ${((performance.now() - t) / 1000).toFixed(1)} s in ${root}\n`,
+  );
+  return {
+    label: `synthetic ${pages}`,
+    root,
+    folder: 'wiki',
+    victim: `wiki/${pagePath(Math.floor(pages / 2))}`,
+    markdownlint: true,
+  };
+}
+
+async function benchCorpus(corpus: Corpus): Promise<Row[]> {
+  const { root, folder } = corpus;
+  const pages = corpus.label;
   const rows: Row[] = [];
   const add = (tool: string, r: { seconds: number; rssMb?: number }, note = '') => {
     rows.push({ tool, pages, seconds: r.seconds, rssMb: r.rssMb, note });
-    process.stderr.write(`  ${tool}: ${r.seconds.toFixed(2)} s, ${r.rssMb ?? '?'} MB ${note}\n`);
+    process.stderr.write(`  ${pages}: ${tool}: ${r.seconds.toFixed(2)} s, ${r.rssMb ?? '?'} MB ${note}\n`);
   };
   try {
-    const t = performance.now();
-    generateWiki(root, pages);
-    process.stderr.write(
-      `${pages} pages generated in ${((performance.now() - t) / 1000).toFixed(1)} s in ${root}\n`,
-    );
-    const wiki = join(root, 'wiki');
+    const wiki = join(root, folder);
     const node = process.execPath;
 
     add('remark parse floor (remark-parse, 1 thread)', await measure(node, [RUN, 'floor', wiki], root));
     add('remark parse + frontmatter + gfm (1 thread)', await measure(node, [RUN, 'floor-gfm', wiki], root));
 
-    const lint = () => measure(node, [CLI, 'wiki', 'lint', '--json'], root);
+    const lint = () => measure(node, [CLI, 'wiki', 'lint', folder, '--json'], root);
     rmSync(join(root, '.jidoka'), { recursive: true, force: true });
     const cold = await lint();
     add('jidoka wiki lint, cold (no cache)', cold, findingsNote(cold.stdout));
@@ -126,13 +189,13 @@ async function benchSize(pages: number): Promise<Row[]> {
     const warm = await median();
     add('jidoka wiki lint, warm (nothing changed)', warm.run, warm.range);
     // Each run after one more edit of a page in the middle of the wiki.
-    const victim = join(wiki, pagePath(Math.floor(pages / 2)));
+    const victim = join(root, corpus.victim);
     const inc = await median((i) =>
       execFileSync('sh', ['-c', `echo "One more line (${i})." >> "${victim}"`]),
     );
     add('jidoka wiki lint, one page changed', inc.run, `${findingsNote(inc.run.stdout)}, ${inc.range}`);
 
-    const hashSeconds = hashAll(wiki);
+    const hashSeconds = hashAll(wiki, /\.md$/);
     rows.push({
       tool: 'content hash of every file (sha1)',
       pages,
@@ -150,7 +213,7 @@ async function benchSize(pages: number): Promise<Row[]> {
         node,
         [
           remarkCli,
-          'wiki',
+          folder,
           '--no-config',
           '--no-ignore',
           '--quiet',
@@ -167,9 +230,11 @@ async function benchSize(pages: number): Promise<Row[]> {
         remark,
         toolNote(remark.stdout + remark.stderr),
       );
-      const mdl = join(pkgDir('markdownlint-cli2'), 'markdownlint-cli2-bin.mjs');
-      const md = await measure(node, [mdl, 'wiki/**/*.md'], root);
-      add('markdownlint-cli2 (no cross-file link checks)', md, toolNote(md.stdout + md.stderr));
+      if (corpus.markdownlint) {
+        const mdl = join(pkgDir('markdownlint-cli2'), 'markdownlint-cli2-bin.mjs');
+        const md = await measure(node, [mdl, `${folder}/**/*.md`], root);
+        add('markdownlint-cli2 (no cross-file link checks)', md, toolNote(md.stdout + md.stderr));
+      }
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -198,7 +263,7 @@ function findingsNote(stdout: string): string {
 
 function table(rows: Row[]): string {
   const out: string[] = [];
-  const head = ['tool', 'pages', 'seconds', 'peak RSS MB', '× floor', 'note'];
+  const head = ['tool', 'corpus', 'seconds', 'peak RSS MB', '× floor', 'note'];
   const lines: string[][] = [head];
   for (const size of new Set(rows.map((r) => r.pages))) {
     const group = rows.filter((r) => r.pages === size);
@@ -206,7 +271,7 @@ function table(rows: Row[]): string {
     for (const r of group)
       lines.push([
         r.tool,
-        String(r.pages),
+        r.pages,
         r.seconds.toFixed(2),
         r.rssMb === undefined ? '' : String(r.rssMb),
         (r.seconds / floor).toFixed(2),
@@ -241,7 +306,11 @@ function verdicts(rows: Row[]): string[] {
 }
 
 const all: Row[] = [];
-for (const size of sizes) all.push(...(await benchSize(size)));
+const corpora: (() => Corpus | undefined)[] = [...sizes.map((n) => () => syntheticCorpus(n)), realCorpus];
+for (const make of corpora) {
+  const corpus = make();
+  if (corpus) all.push(...(await benchCorpus(corpus)));
+}
 const cpus = statSync('/proc/cpuinfo', { throwIfNoEntry: false })
   ? readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length
   : undefined;

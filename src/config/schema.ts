@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { WIKI_LIMITS } from '../wiki/limits.js';
 
 /**
  * The one place that knows the shape of `jidoka.yaml`. Everything else reads
@@ -139,6 +140,19 @@ const configShape = z.strictObject({
     .strictObject({
       commit: z.enum(['branch', 'main']).default('branch'),
       uncovered: z.array(z.string()).default(['src/**']),
+    })
+    .prefault({}),
+  wiki: z
+    .strictObject({
+      maxPageBytes: positiveInt.default(WIKI_LIMITS.maxPageBytes),
+      maxNesting: positiveInt.default(WIKI_LIMITS.maxNesting),
+      parseTimeout: duration.default(WIKI_LIMITS.parseTimeoutMs),
+      links: z
+        .strictObject({
+          ignore: z.array(z.string().min(1)).default([]),
+          siteRoot: z.string().default(''),
+        })
+        .prefault({}),
     })
     .prefault({}),
   alerts: z

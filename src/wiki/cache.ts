@@ -47,6 +47,17 @@ export interface WikiCache {
 export const SHARDS = 64;
 const VERSION = `wiki-cache:${PARSER_VERSION}`;
 
+/**
+ * The version string of the meta, body and manifest files: what a page
+ * parses into, and what its link result is, also depend on the `wiki.*`
+ * settings (limits, links), so a cache saved under other settings is not
+ * read (`variant`: a key of the settings, '' for the defaults). The stat
+ * table does not depend on them and is shared.
+ */
+function pagesVersion(variant: string): string {
+  return variant ? `${VERSION}:${variant}` : VERSION;
+}
+
 /** The cache folder of one wiki folder (repo-relative `wikiRel`). */
 export function cacheDirOf(cacheRoot: string, wikiRel = 'wiki'): string {
   const name =
@@ -168,14 +179,14 @@ function writeChecked(file: string, value: unknown): string {
 }
 
 /** The entries of a checked shard file of this version, or undefined. */
-function shardEntries(raw: unknown): Record<string, unknown> | undefined {
+function shardEntries(raw: unknown, variant: string): Record<string, unknown> | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const r = raw as { version?: unknown; entries?: unknown };
-  if (r.version !== VERSION || !r.entries || typeof r.entries !== 'object') return undefined;
+  if (r.version !== pagesVersion(variant) || !r.entries || typeof r.entries !== 'object') return undefined;
   return r.entries as Record<string, unknown>;
 }
 
-export function loadCache(dir: string): WikiCache {
+export function loadCache(dir: string, variant = ''): WikiCache {
   const cache: WikiCache = {
     entries: new Map(),
     sums: new Array(SHARDS).fill(null),
@@ -183,7 +194,7 @@ export function loadCache(dir: string): WikiCache {
   };
   for (let shard = 0; shard < SHARDS; shard++) {
     const file = readChecked(metaFile(dir, shard));
-    const entries = shardEntries(file?.json);
+    const entries = shardEntries(file?.json, variant);
     if (!file || !entries) continue;
     cache.sums[shard] = file.sum;
     for (const [path, e] of Object.entries(entries)) {
@@ -192,7 +203,8 @@ export function loadCache(dir: string): WikiCache {
     }
   }
   const manifest = readChecked(manifestFile(dir))?.json as { version?: unknown; meta?: unknown } | undefined;
-  const listed = manifest?.version === VERSION && Array.isArray(manifest.meta) ? manifest.meta : undefined;
+  const listed =
+    manifest?.version === pagesVersion(variant) && Array.isArray(manifest.meta) ? manifest.meta : undefined;
   if (!listed || listed.length !== SHARDS || listed.some((sum, i) => sum !== cache.sums[i]))
     cache.linksTrusted = false;
   if (!cache.linksTrusted) for (const e of cache.entries.values()) delete e.links;
@@ -200,9 +212,9 @@ export function loadCache(dir: string): WikiCache {
 }
 
 /** The bodies of one shard, unchecked against pages (callers compare `hash`); empty when unusable. */
-export function loadBodies(dir: string, shard: number): Map<string, BodyEntry> {
+export function loadBodies(dir: string, shard: number, variant = ''): Map<string, BodyEntry> {
   const out = new Map<string, BodyEntry>();
-  const entries = shardEntries(readChecked(bodyFile(dir, shard))?.json);
+  const entries = shardEntries(readChecked(bodyFile(dir, shard))?.json, variant);
   if (!entries) return out;
   for (const [path, e] of Object.entries(entries)) {
     const b = e as Partial<BodyEntry> | null;
@@ -229,6 +241,8 @@ export interface CacheWrite {
   sums: (string | null)[];
   /** Whether the link results in `entries` hold for the pages as saved: only then is a manifest written. */
   linksTrusted: boolean;
+  /** The settings key the pages were parsed and checked under (see pagesVersion). */
+  variant?: string;
   /** The new stat table, whole or as the rows changed since `base` (the saved stat.json's checksum). */
   stat?: { full: StatRow[] } | { delta: StatRow[]; base: string };
 }
@@ -239,6 +253,7 @@ export interface CacheWrite {
  * page's links, and loses nothing else.
  */
 export function saveCache(dir: string, w: CacheWrite): void {
+  const version = pagesVersion(w.variant ?? '');
   const byShard = new Map<number, Record<string, CacheEntry>>();
   for (const shard of w.meta) byShard.set(shard, {});
   for (const [path, e] of w.entries) {
@@ -266,14 +281,14 @@ export function saveCache(dir: string, w: CacheWrite): void {
     if (!Object.keys(bucket).length) {
       rmSync(file, { force: true });
       sums[shard] = null;
-    } else sums[shard] = writeChecked(file, { version: VERSION, entries: bucket });
+    } else sums[shard] = writeChecked(file, { version, entries: bucket });
   }
   for (const [shard, bodies] of w.bodies) {
     const file = bodyFile(dir, shard);
     if (!bodies.size) rmSync(file, { force: true });
-    else writeChecked(file, { version: VERSION, entries: Object.fromEntries(bodies) });
+    else writeChecked(file, { version, entries: Object.fromEntries(bodies) });
   }
-  if (w.linksTrusted) writeChecked(manifestFile(dir), { version: VERSION, meta: sums });
+  if (w.linksTrusted) writeChecked(manifestFile(dir), { version, meta: sums });
   else rmSync(manifestFile(dir), { force: true });
 }
 
@@ -290,6 +305,8 @@ function isEntry(path: string, e: unknown): e is CacheEntry {
     !!p.frontmatter &&
     typeof p.frontmatter === 'object' &&
     typeof p.headings === 'string' &&
+    typeof p.anchors === 'string' &&
+    Array.isArray(p.problems) &&
     Array.isArray(p.wikilinks) &&
     Array.isArray(p.placeholders) &&
     (l === undefined ||

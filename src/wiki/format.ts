@@ -16,6 +16,7 @@ export function reportJson(report: FullLintReport): unknown {
       message: f.message,
     })),
     ...(report.fix ? { fix: report.fix } : {}),
+    ...(report.notes?.length ? { notes: report.notes } : {}),
   };
 }
 
@@ -38,6 +39,7 @@ export function formatReport(report: FullLintReport): string {
     }
     out.push('');
   }
+  for (const note of report.notes ?? []) out.push(`note: ${note}`);
   const { errors, warnings, fixable } = report.counts;
   const total = errors + warnings;
   if (total === 0) out.push(`✔ ${report.pages} pages, no problems`);

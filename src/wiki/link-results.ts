@@ -9,7 +9,8 @@ import type { LinkResult } from './types.js';
  * not change (the caller passes only those), no page it reaches `moved`
  * (was removed, or re-parsed with other headings), and every other file it
  * names exists exactly as before (a new page where a link was broken counts
- * here: the file now exists). Wikilinks resolve by path, file name or title
+ * here: the file now exists), and every markdown file outside the wiki whose
+ * anchors it checked has the same content. Wikilinks resolve by path, file name or title
  * against every page, so a page's wikilinks are checked again whenever any
  * page was added, removed or retitled (`renamed`).
  *
@@ -44,10 +45,14 @@ function reachesAny(pages: string, moved: ReadonlySet<string>): boolean {
   return false;
 }
 
+/** Lines `1path` / `0path` (existed or not) and `=hash\tpath` (a markdown file whose anchors were read). */
 function filesAsBefore(model: WikiModel, files: string): boolean {
   for (let at = 0; at < files.length; ) {
     const nl = files.indexOf('\n', at);
-    if (model.exists(files.slice(at + 1, nl)) !== (files[at] === '1')) return false;
+    if (files[at] === '=') {
+      const tab = files.indexOf('\t', at);
+      if (model.fileHash(files.slice(tab + 1, nl)) !== files.slice(at + 1, tab)) return false;
+    } else if (model.exists(files.slice(at + 1, nl)) !== (files[at] === '1')) return false;
     at = nl + 1;
   }
   return true;

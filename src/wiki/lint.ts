@@ -1,13 +1,15 @@
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { usageError } from '../core/errors.js';
 import { jidokaPaths, posixRelative } from '../core/paths.js';
 import { cacheDirOf, loadVerifiedGuess } from './cache.js';
 import { type GitFacts, type GitPrefetch, gatherGitFacts, prefetchGit } from './git-facts.js';
+import { contentHash } from './hash.js';
 import { regenerateIndex } from './index-file.js';
+import { WIKI_LIMITS, type WikiLimits } from './limits.js';
 import { validLinkResults } from './link-results.js';
-import type { WikiModel } from './model.js';
+import { type LinkSettings, linkSettings, NO_LINK_SETTINGS, SCHEMA_PAGE, type WikiModel } from './model.js';
 import {
   type LoadedPages,
   type LoadStats,
@@ -16,11 +18,14 @@ import {
   type Scouting,
   wikiCacheOptions,
 } from './pages.js';
+import { parseAll } from './parse-pool.js';
+import { readPageFile, readParseItem } from './read-page.js';
 import { factRules } from './rules/facts.js';
 import { frontmatterRules } from './rules/frontmatter.js';
 import { indexRules } from './rules/index-drift.js';
-import { type LinkScan, linkRules, scanLinks } from './rules/links.js';
+import { externalAnchorTargets, type LinkScan, linkRules, scanLinks } from './rules/links.js';
 import { logFormatRules } from './rules/log-format.js';
+import { pageProblemRules } from './rules/page-problems.js';
 import { placeholderRules } from './rules/placeholder.js';
 import { stalenessRules } from './rules/staleness.js';
 import { uncoveredRules } from './rules/uncovered.js';
@@ -115,7 +120,7 @@ export async function lintWiki(opts: LintOptions): Promise<FullLintReport> {
           refused: `${total} issues found, more than limits.wikiAutoFixMaxIssues (${limit}): nothing was changed; fix the causes by hand (or raise the limit)`,
         },
       };
-    } else if (first.findings.some((f) => FIXABLE_RULES.includes(f.rule))) {
+    } else if (first.counts.fixable > 0) {
       await regenerateIndex(root, { wikiDir, model: first.model });
       report = { ...(await lintOnce(root, wikiDir, opts)), fix: { applied: ['regenerated index.md'] } };
     } else report = { ...first, fix: { applied: [] } };
@@ -130,15 +135,21 @@ async function lintOnce(
   wikiDir: string,
   opts: LintOptions,
 ): Promise<FullLintReport & { model: WikiModel }> {
-  const { model, facts, loaded } = await analyzeWiki(root, wikiDir, opts);
+  const settings = wikiSettings(opts.config);
+  const analyzed = await analyzeWiki(root, wikiDir, { ...opts, settings });
+  const { facts, loaded } = analyzed;
+  let model = analyzed.model;
   const pages = model.pages;
   const reuse = validLinkResults(model, loaded.links.cached, loaded.links);
   const toCheck: PageInfo[] = [];
   for (const page of pages.values()) if (!reuse.has(page.path)) toCheck.push(page);
   await loaded.bodies.ensure(toCheck);
+  model = { ...model, external: await parseExternal(root, externalAnchorTargets(model, toCheck), settings) };
   const links = scanLinks(model, reuse);
   loaded.save(links.results);
-  let findings = runRules(model, facts, opts.config.docs.uncovered, links);
+  // The repository's own wiki folder is a Jidoka wiki even while it is empty.
+  const jidoka = wikiDir === resolve(jidokaPaths(root).wikiDir) || isJidokaWiki(model);
+  let findings = runRules(model, facts, opts.config.docs.uncovered, links, jidoka);
   if (opts.paths?.length) {
     const wanted = opts.paths.map((p) => posixRelative(root, resolve(root, p)).replace(/\/$/, ''));
     findings = findings.filter((f) =>
@@ -147,11 +158,60 @@ async function lintOnce(
   }
   return {
     findings,
-    counts: countFindings(findings),
+    counts: countFindings(findings, jidoka),
     pages: pages.size,
+    ...(jidoka ? {} : { notes: [NOT_JIDOKA_NOTE] }),
     model,
     stats: { ...loaded.stats, linksChecked: links.checked, ms: 0, git: facts !== undefined },
   };
+}
+
+const NOT_JIDOKA_NOTE =
+  'not a Jidoka wiki (no 00_SCHEMA.md, no page with type, sources or verified in its frontmatter): links, anchors, orphans, duplicate titles and bad YAML checked; the frontmatter, index, staleness, coverage, facts and log rules skipped';
+
+/** The `wiki.*` settings as the linter uses them, with the key that tells caches made under other settings apart. */
+export interface WikiSettings {
+  limits: WikiLimits;
+  links: LinkSettings;
+  /** '' for the defaults (see cache.ts pagesVersion). */
+  variant: string;
+}
+
+export function wikiSettings(config?: Config): WikiSettings {
+  const w = config?.wiki;
+  if (!w) return { limits: WIKI_LIMITS, links: NO_LINK_SETTINGS, variant: '' };
+  const limits = { maxPageBytes: w.maxPageBytes, maxNesting: w.maxNesting, parseTimeoutMs: w.parseTimeout };
+  const key = JSON.stringify({ limits, links: w.links });
+  const defaults = JSON.stringify({ limits: WIKI_LIMITS, links: { ignore: [], siteRoot: '' } });
+  return {
+    limits,
+    links: linkSettings(w.links.ignore, w.links.siteRoot),
+    variant: key === defaults ? '' : contentHash(key).slice(0, 12),
+  };
+}
+
+/** Parse the markdown files outside the wiki that links with anchors point at (with the same limits and workers). */
+async function parseExternal(
+  root: string,
+  files: string[],
+  settings: WikiSettings,
+): Promise<Map<string, PageInfo>> {
+  const out = new Map<string, PageInfo>();
+  if (!files.length) return out;
+  const items = files.map((f) => readParseItem(join(root, f), f));
+  const { pages } = await parseAll(items, { limits: settings.limits });
+  for (const p of pages) out.set(p.page.path, p.page);
+  return out;
+}
+
+/** A Jidoka wiki has its schema page, or pages with its frontmatter; a folder of other markdown has neither. */
+export function isJidokaWiki(model: WikiModel): boolean {
+  if (model.pages.has(SCHEMA_PAGE)) return true;
+  for (const page of model.pages.values()) {
+    const d = page.frontmatter.data;
+    if (d.type !== undefined || d.sources !== undefined || d.verified !== undefined) return true;
+  }
+  return false;
 }
 
 /**
@@ -162,13 +222,23 @@ async function lintOnce(
 export async function analyzeWiki(
   root: string,
   wikiDir: string,
-  opts: { useCache?: boolean; workers?: number; prefetch?: WikiPrefetch } = {},
+  opts: { useCache?: boolean; workers?: number; prefetch?: WikiPrefetch; settings?: WikiSettings } = {},
 ): Promise<{ model: WikiModel; facts: GitFacts | undefined; loaded: LoadedPages }> {
+  const settings = opts.settings ?? wikiSettings();
   const cacheOpts = wikiCacheOptions(root, wikiDir, opts.useCache);
   const git = opts.prefetch?.git ?? prefetchGit(root);
   const scouting = opts.prefetch?.pages ?? prefetchPages(wikiDir, cacheOpts);
-  const loaded = await loadPages(wikiDir, { ...cacheOpts, workers: opts.workers, scouting });
-  const model = buildModel(root, cacheOpts.wikiRel, loaded.pages, (page) => loaded.bodies.get(page));
+  const loaded = await loadPages(wikiDir, {
+    ...cacheOpts,
+    workers: opts.workers,
+    scouting,
+    limits: settings.limits,
+    variant: settings.variant,
+  });
+  const model = buildModel(root, cacheOpts.wikiRel, loaded.pages, (page) => loaded.bodies.get(page), {
+    outside: loaded.outside,
+    links: settings.links,
+  });
   const facts = await gatherGitFacts(root, loaded.pages.values(), git);
   return { model, facts, loaded };
 }
@@ -176,56 +246,97 @@ export async function analyzeWiki(
 /**
  * Every rule, in one place: pure functions of the pages and the git facts.
  * `links` is the link scan, when the caller made it (with cached results).
+ * `jidoka: false` (a folder of markdown that is not a Jidoka wiki, see
+ * isJidokaWiki): the rules that read Jidoka's frontmatter are left out.
  */
 export function runRules(
   model: WikiModel,
   facts: GitFacts | undefined,
   uncoveredGlobs: readonly string[],
   links: LinkScan = scanLinks(model),
+  jidoka = true,
 ): LintFinding[] {
   const findings = [
+    ...pageProblemRules(model),
     ...linkRules(model, links),
-    ...indexRules(model, links),
-    ...frontmatterRules(model),
-    ...factRules(model),
+    ...indexRules(model, links, jidoka),
+    ...frontmatterRules(model, jidoka),
+    ...(jidoka ? factRules(model) : []),
     ...placeholderRules(model),
-    ...logFormatRules(model),
-    ...(facts ? stalenessRules(model, facts) : []),
-    ...(facts ? uncoveredRules(model, facts.files, uncoveredGlobs) : []),
+    ...(jidoka ? logFormatRules(model) : []),
+    ...(facts && jidoka ? stalenessRules(model, facts) : []),
+    ...(facts && jidoka ? uncoveredRules(model, facts.files, uncoveredGlobs) : []),
   ];
   return findings.sort(
     (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column,
   );
 }
 
+/**
+ * The model over loaded pages. Its questions about other files (exists,
+ * folder, symlink out of the repository, content hash) go to the file
+ * system once per path per lint.
+ */
 export function buildModel(
   root: string,
   wikiRel: string,
   pages: Map<string, PageInfo>,
   body: (page: PageInfo) => PageBody,
+  more: { outside?: readonly string[]; links?: LinkSettings; external?: ReadonlyMap<string, PageInfo> } = {},
 ): WikiModel {
-  const known = new Map<string, boolean>();
+  const memo = <T>(f: (p: string) => T) => {
+    const known = new Map<string, T>();
+    return (p: string): T => {
+      let hit = known.get(p);
+      if (hit === undefined) {
+        hit = f(p);
+        known.set(p, hit);
+      }
+      return hit;
+    };
+  };
+  let realRoot: string | undefined;
   return {
     wikiRel,
     pages,
     body,
-    exists: (p) => {
-      let hit = known.get(p);
-      if (hit === undefined) {
-        hit = existsSync(join(root, p));
-        known.set(p, hit);
+    exists: memo((p) => existsSync(join(root, p))),
+    isDir: memo((p) => {
+      try {
+        return statSync(join(root, p)).isDirectory();
+      } catch {
+        return false;
       }
-      return hit;
-    },
+    }),
+    isOutside: memo((p) => {
+      try {
+        realRoot ??= realpathSync(root);
+        const rel = relative(realRoot, realpathSync(join(root, p)));
+        return rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith(sep);
+      } catch {
+        return false;
+      }
+    }),
+    fileHash: memo((p) => {
+      try {
+        return readPageFile(join(root, p)).hash;
+      } catch {
+        return '';
+      }
+    }),
+    external: more.external ?? new Map(),
+    outside: more.outside ?? [],
+    links: more.links ?? NO_LINK_SETTINGS,
   };
 }
 
-export function countFindings(findings: LintFinding[]): LintCounts {
+/** `fixable: false` where --fix has nothing to fix with (no index.md to regenerate: not a Jidoka wiki). */
+export function countFindings(findings: LintFinding[], fixable = true): LintCounts {
   const counts: LintCounts = { errors: 0, warnings: 0, fixable: 0, byRule: {} };
   for (const f of findings) {
     if (f.severity === 'error') counts.errors++;
     else counts.warnings++;
-    if (FIXABLE_RULES.includes(f.rule)) counts.fixable++;
+    if (fixable && FIXABLE_RULES.includes(f.rule)) counts.fixable++;
     counts.byRule[f.rule] = (counts.byRule[f.rule] ?? 0) + 1;
   }
   return counts;

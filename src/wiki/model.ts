@@ -16,6 +16,52 @@ export interface WikiModel {
   body(page: PageInfo): PageBody;
   /** Does this repo-relative path exist (file or folder)? */
   exists(repoPath: string): boolean;
+  /** Is this existing repo-relative path a folder? */
+  isDir(repoPath: string): boolean;
+  /** Does this existing repo-relative path lead outside the repository (through a symlink)? */
+  isOutside(repoPath: string): boolean;
+  /** sha1 of the file's bytes, '' when it cannot be read: what a link result into a file outside the wiki depends on. */
+  fileHash(repoPath: string): string;
+  /** Markdown files outside the wiki that links with anchors point at, parsed (see lint.ts), by repo path. */
+  external: ReadonlyMap<string, PageInfo>;
+  /** Symlinks in the wiki that lead outside the repository (see scout.ts). */
+  outside: readonly string[];
+  /** `wiki.links`: links to skip, and the folder that site-absolute links (`/x`) start from. */
+  links: LinkSettings;
+}
+
+export interface LinkSettings {
+  /** Is this link (its url) one to leave alone? */
+  ignored(url: string): boolean;
+  /** Repo-relative folder that `/x` means, '' for the repository's root. */
+  siteRoot: string;
+}
+
+export const NO_LINK_SETTINGS: LinkSettings = { ignored: () => false, siteRoot: '' };
+
+/**
+ * `wiki.links.ignore` as a test of a link's url: an entry is a prefix of
+ * the url, or a glob matching its path (without `#anchor` or `?query`).
+ */
+export function linkSettings(ignore: readonly string[], siteRoot: string): LinkSettings {
+  const root = siteRoot
+    .trim()
+    .replace(/^\.?\/+/, '')
+    .replace(/\/+$/, '');
+  if (!ignore.length) return { ignored: () => false, siteRoot: root };
+  const globs = picomatch(
+    ignore.filter((g) => /[*?[{]/.test(g)),
+    { dot: true },
+  );
+  const prefixes = ignore.filter((g) => !/[*?[{]/.test(g));
+  return {
+    siteRoot: root,
+    ignored: (url) => {
+      if (prefixes.some((p) => url.startsWith(p))) return true;
+      const path = url.replace(/[?#].*$/, '');
+      return globs(path);
+    },
+  };
 }
 
 export const SCHEMA_PAGE = '00_SCHEMA.md';
@@ -103,7 +149,8 @@ function compileSources(globs: readonly string[]): (path: string) => boolean {
  */
 export function resolveTarget(model: WikiModel, target: string): PageInfo | string | null {
   let repo: string;
-  if (target.startsWith('/')) repo = target.slice(1);
+  if (target.startsWith('/'))
+    repo = model.links.siteRoot ? posix.join(model.links.siteRoot, target.slice(1)) : target.slice(1);
   else if (target.startsWith('../') || target === '..')
     repo = posix.normalize(posix.join(model.wikiRel || '.', target));
   else {
@@ -120,11 +167,19 @@ export function resolveTarget(model: WikiModel, target: string): PageInfo | stri
   return repo.replace(/\/$/, '');
 }
 
-/** Does `anchor` name a heading of `page`? GitHub compares lowercase slugs. */
+/**
+ * Does `anchor` name a place on `page`: a heading's slug, an HTML `id` or
+ * `<a name>`, or `top` (browsers scroll to the top for `#top`)? Compared in
+ * lowercase, as GitHub falls back to. A page that could not be read has
+ * unknown anchors: every anchor counts (the page itself is reported).
+ */
 export function hasAnchor(page: PageInfo, anchor: string): boolean {
+  if (page.unread) return true;
   let slugs = slugSets.get(page);
   if (!slugs) {
     slugs = new Set(headingSlugs(page.headings));
+    if (page.anchors) for (const a of page.anchors.split('\n')) slugs.add(a.toLowerCase());
+    slugs.add('top');
     slugSets.set(page, slugs);
   }
   return slugs.has(anchor.toLowerCase());

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -17,10 +17,11 @@ import {
   statTableBytes,
   type WikiCache,
 } from './cache.js';
-import { contentHash } from './hash.js';
+import { PARSE_WORKER_HEAP_MB, sameParseLimits, WIKI_LIMITS, type WikiLimits } from './limits.js';
 import { pageTitle } from './model.js';
 import { headingSlugs } from './packed.js';
 import { type ParseItem, parseAll } from './parse-pool.js';
+import { readParseItem } from './read-page.js';
 import { type ScoutReport, scoutPages } from './scout.js';
 import type { LinkResult, PageBody, PageInfo, ParsedPage } from './types.js';
 
@@ -46,6 +47,8 @@ export interface LoadedPages {
    */
   links: { cached: Map<string, LinkResult>; moved: Set<string>; renamed: boolean };
   bodies: BodyStore;
+  /** Symlinks in the wiki that lead outside the repository (folders end in `/`): not read. */
+  outside: string[];
   stats: LoadStats;
   /**
    * Write the cache: the pages parsed now, and every page's link result when
@@ -59,9 +62,9 @@ export function wikiCacheOptions(
   root: string,
   wikiDir: string,
   useCache = true,
-): { cacheDir?: string; wikiRel: string } {
+): { cacheDir?: string; wikiRel: string; root: string } {
   const wikiRel = posixRelative(root, wikiDir);
-  return useCache ? { cacheDir: jidokaPaths(root).cache, wikiRel } : { wikiRel };
+  return useCache ? { cacheDir: jidokaPaths(root).cache, wikiRel, root } : { wikiRel, root };
 }
 
 /** A wiki scout under way: started early (see prefetchPages) so it runs while the cache loads. */
@@ -77,22 +80,29 @@ const MIN_SCOUT_TABLE_BYTES = 40_000;
  * Start finding what changed in the wiki: on a worker thread for a large
  * wiki with a cache (it also parses the changed pages there), else inline.
  */
-export function prefetchPages(wikiDir: string, opts: { cacheDir?: string; wikiRel?: string }): Scouting {
+export function prefetchPages(
+  wikiDir: string,
+  opts: { cacheDir?: string; wikiRel?: string; root?: string },
+): Scouting {
   const dir = opts.cacheDir ? cacheDirOf(opts.cacheDir, opts.wikiRel) : undefined;
+  const root = opts.root ?? wikiDir;
   const workerFile = fileURLToPath(new URL('./scout-worker.js', import.meta.url));
   if (!dir || statTableBytes(dir) < MIN_SCOUT_TABLE_BYTES || !existsSync(workerFile))
     return Promise.resolve().then(() =>
-      scoutPages(wikiDir, dir ? loadStatTable(dir) : { table: new Map(), base: null, delta: [] }),
+      scoutPages(wikiDir, dir ? loadStatTable(dir) : { table: new Map(), base: null, delta: [] }, root),
     );
   return new Promise<ScoutReport>((resolve, reject) => {
-    const worker = new Worker(workerFile, { workerData: { wikiDir, cacheDir: dir } });
+    const worker = new Worker(workerFile, {
+      workerData: { wikiDir, cacheDir: dir, root },
+      resourceLimits: { maxOldGenerationSizeMb: PARSE_WORKER_HEAP_MB },
+    });
     worker.once('message', (report: ScoutReport) => {
       resolve(report);
       void worker.terminate();
     });
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`wiki scout worker exited with code ${code}`)));
-  }).catch(() => scoutPages(wikiDir, loadStatTable(dir)));
+  }).catch(() => scoutPages(wikiDir, loadStatTable(dir), root));
 }
 
 /**
@@ -102,27 +112,38 @@ export function prefetchPages(wikiDir: string, opts: { cacheDir?: string; wikiRe
  */
 export async function loadPages(
   wikiDir: string,
-  opts: { cacheDir?: string; wikiRel?: string; workers?: number; scouting?: Scouting },
+  opts: {
+    cacheDir?: string;
+    wikiRel?: string;
+    root?: string;
+    workers?: number;
+    scouting?: Scouting;
+    /** The `wiki.*` limits (default: WIKI_LIMITS) and the key of every `wiki.*` setting (see cache.ts). */
+    limits?: WikiLimits;
+    variant?: string;
+  },
 ): Promise<LoadedPages> {
+  const limits = opts.limits ?? WIKI_LIMITS;
+  const variant = opts.variant ?? '';
   const scouting = opts.scouting ?? prefetchPages(wikiDir, opts);
   const dir = opts.cacheDir ? cacheDirOf(opts.cacheDir, opts.wikiRel) : undefined;
   const cache: WikiCache = dir
-    ? loadCache(dir)
+    ? loadCache(dir, variant)
     : { entries: new Map(), sums: new Array(SHARDS).fill(null), linksTrusted: false };
   const scout = await scouting;
   const files = scout.files;
 
-  // Parsed by the scout, or to parse now: new content, and content the cache should know but lacks.
-  const parsedNow: ParsedPage[] = scout.parsed ?? [];
+  // Parsed by the scout (with the default limits: usable only under those), or to parse now: new
+  // content, and content the cache should know but lacks.
+  const parsedNow: ParsedPage[] = sameParseLimits(limits, WIKI_LIMITS) ? (scout.parsed ?? []) : [];
   const todo: ParseItem[] = [...scout.fresh];
   const already = new Set([...parsedNow, ...todo].map((p) => ('page' in p ? p.page.path : p.path)));
   for (let i = 0; i < files.length; i++) {
     const path = files[i]!;
     if (already.has(path) || cache.entries.get(path)?.hash === scout.hash[i]) continue;
-    const text = readFileSync(join(wikiDir, path), 'utf8');
-    todo.push({ path, text, hash: contentHash(text) });
+    todo.push(readParseItem(join(wikiDir, path), path));
   }
-  const { pages: parsedHere, workers } = await parseAll(todo, opts.workers);
+  const { pages: parsedHere, workers } = await parseAll(todo, { workers: opts.workers, limits });
 
   const next = new Map<string, CacheEntry>();
   const fresh = new Map<string, ParsedPage>();
@@ -132,8 +153,7 @@ export async function loadPages(
   for (const p of [...parsedNow, ...parsedHere]) {
     const path = p.page.path;
     const old = cache.entries.get(path);
-    if (!old || headingSlugs(old.page.headings).join('\n') !== headingSlugs(p.page.headings).join('\n'))
-      moved.add(path);
+    if (!old || anchorKey(old.page) !== anchorKey(p.page)) moved.add(path);
     if (!old || pageTitle(old.page) !== pageTitle(p.page)) renamed = true;
     next.set(path, { hash: p.page.hash, page: p.page });
     fresh.set(path, p);
@@ -154,7 +174,7 @@ export async function loadPages(
     pages.set(path, e.page);
     if (e.links && !fresh.has(path)) cached.set(path, e.links);
   }
-  const bodies = new BodyStore(wikiDir, dir, fresh);
+  const bodies = new BodyStore(wikiDir, dir, fresh, variant, limits);
 
   const save = (links?: Map<string, LinkResult>) => {
     if (!dir) return;
@@ -182,6 +202,7 @@ export async function loadPages(
         bodies: bodies.shardsToSave(bodyShards, next),
         sums: cache.sums,
         linksTrusted,
+        variant,
         stat,
       });
     } catch {
@@ -193,6 +214,7 @@ export async function loadPages(
     pages,
     links: { cached: cache.linksTrusted ? cached : new Map(), moved, renamed },
     bodies,
+    outside: scout.outside,
     stats: { parsed: fresh.size, cached: files.length - fresh.size, workers, scout: scout.thread },
     save,
   };
@@ -222,6 +244,11 @@ function statUpdate(
   return { full: scout.files.map((_, i) => row(i)) };
 }
 
+/** What other pages' anchors are checked against: heading slugs, HTML anchors, and whether the page was read at all. */
+function anchorKey(page: PageInfo): string {
+  return `${page.unread ? 'unread' : ''}\0${headingSlugs(page.headings).join('\n')}\0${page.anchors}`;
+}
+
 function withoutLinks(e: CacheEntry): CacheEntry {
   const { links: _links, ...rest } = e;
   return rest;
@@ -241,17 +268,24 @@ export class BodyStore {
     private readonly wikiDir: string,
     private readonly cacheDir: string | undefined,
     private readonly fresh: Map<string, ParsedPage>,
+    private readonly variant = '',
+    private readonly limits: WikiLimits = WIKI_LIMITS,
   ) {}
 
   async ensure(pages: Iterable<PageInfo>): Promise<void> {
     const missing: PageInfo[] = [];
     for (const page of pages) if (!this.find(page)) missing.push(page);
     if (!missing.length) return;
-    const { parsePage } = await import('./parse-page.js');
+    const { parseItem } = await import('./parse-page.js');
     for (const page of missing) {
       // `hash` is the file's now: if it was edited since the stat pass, this body is used once, not cached.
-      const text = readFileSync(join(this.wikiDir, page.path), 'utf8');
-      this.reparsed.set(page.path, { hash: contentHash(text), ...parsePage(page.path, text).body });
+      // An unread page has no body to parse again (and must not be tried on the main thread).
+      if (page.unread) {
+        this.reparsed.set(page.path, { hash: page.hash, links: '', summary: '' });
+        continue;
+      }
+      const item = readParseItem(join(this.wikiDir, page.path), page.path);
+      this.reparsed.set(page.path, { hash: item.hash, ...parseItem(item, this.limits).body });
     }
   }
 
@@ -277,7 +311,7 @@ export class BodyStore {
   private shard(shard: number): Map<string, BodyEntry> {
     let bodies = this.loaded.get(shard);
     if (!bodies) {
-      bodies = this.cacheDir ? loadBodies(this.cacheDir, shard) : new Map();
+      bodies = this.cacheDir ? loadBodies(this.cacheDir, shard, this.variant) : new Map();
       this.loaded.set(shard, bodies);
     }
     return bodies;

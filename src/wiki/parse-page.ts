@@ -6,9 +6,17 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { parseFrontmatter } from '../core/frontmatter.js';
 import { contentHash } from './hash.js';
+import { nestingDepth, type ParseLimits, WIKI_LIMITS } from './limits.js';
 import { packHeadings, packLink } from './packed.js';
 import { uniqueSlugger } from './slug.js';
-import type { PageHeading, PagePlaceholder, PageWikilink, ParsedPage } from './types.js';
+import type {
+  PageHeading,
+  PagePlaceholder,
+  PageProblem,
+  PageWikilink,
+  ParsedPage,
+  Position,
+} from './types.js';
 
 const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkGfm);
 
@@ -18,12 +26,87 @@ const PLACEHOLDER = /\b(?:TODO|TBD|FIXME)\b|\blorem ipsum\b/gi;
 const PLACEHOLDER_CASE = /^(?:TODO|TBD|FIXME)$/;
 const SUMMARY_MAX = 240;
 
+export interface ParseOptions {
+  limits?: ParseLimits;
+  /** Where the file's bytes first stop being UTF-8 (see read-page.ts): a finding; the text has U+FFFD there. */
+  badUtf8?: Position;
+}
+
 /**
  * Parse one page into the plain data the rules read. Pure: same text, same
  * result; this is what the cache stores and what worker threads compute.
+ * Never throws: a page over the limits, or one the parser fails on, comes
+ * back unread with the reason (a `page-unreadable` finding).
  */
-export function parsePage(path: string, text: string, hash = contentHash(text)): ParsedPage {
-  const fm = parseFrontmatter(text);
+export function parsePage(
+  path: string,
+  text: string,
+  hash = contentHash(text),
+  opts: ParseOptions = {},
+): ParsedPage {
+  const limits = opts.limits ?? WIKI_LIMITS;
+  const problems: PageProblem[] = [];
+  if (opts.badUtf8)
+    problems.push({
+      rule: 'invalid-utf8',
+      ...opts.badUtf8,
+      message:
+        'the file is not valid UTF-8 from here on; save it as UTF-8 (it was read with U+FFFD in place of the bad bytes)',
+    });
+  const bytes = Buffer.byteLength(text);
+  if (bytes > limits.maxPageBytes)
+    return unreadPage(
+      path,
+      hash,
+      `${bytes} bytes, over wiki.maxPageBytes (${limits.maxPageBytes}); split the page or raise the limit`,
+      problems,
+    );
+  const nesting = nestingDepth(text);
+  if (nesting.depth > limits.maxNesting)
+    return unreadPage(
+      path,
+      hash,
+      `lists or block quotes nested about ${nesting.depth} deep, over wiki.maxNesting (${limits.maxNesting}); flatten them or raise the limit`,
+      problems,
+      nesting.line,
+    );
+  try {
+    return parseWithin(path, text, hash, problems);
+  } catch (e) {
+    return unreadPage(path, hash, `the parser failed: ${(e as Error).message}`, problems);
+  }
+}
+
+/**
+ * A page that was not parsed: only the reason is known (a `page-unreadable`
+ * finding at `line`). The parse pool makes these for pages whose parse ran
+ * out of time or memory.
+ */
+export function unreadPage(
+  path: string,
+  hash: string,
+  reason: string,
+  problems: PageProblem[] = [],
+  line = 1,
+): ParsedPage {
+  return {
+    page: {
+      path,
+      hash,
+      frontmatter: { present: false, data: {}, errors: [], keyLines: {} },
+      headings: packHeadings([]),
+      anchors: '',
+      problems: [...problems, { rule: 'page-unreadable', line, column: 1, message: `not linted: ${reason}` }],
+      unread: reason,
+      wikilinks: [],
+      placeholders: [],
+    },
+    body: { links: '', summary: '' },
+  };
+}
+
+function parseWithin(path: string, text: string, hash: string, problems: PageProblem[]): ParsedPage {
+  const fm = readFrontmatter(text);
   const keyLines: Record<string, number> = {};
   for (const key of Object.keys(fm.data)) {
     const line = fm.lineOf([key]);
@@ -42,16 +125,26 @@ export function parsePage(path: string, text: string, hash = contentHash(text)):
   let links = '';
   const wikilinks: PageWikilink[] = [];
   const placeholders: PagePlaceholder[] = [];
+  const anchors = new Set<string>();
   const slug = uniqueSlugger();
   let summary = '';
 
   const walk = (node: Nodes): void => {
     switch (node.type) {
       case 'heading': {
-        const text = toText(node).trim();
-        headings.push({ depth: node.depth, text, slug: slug(text), line: node.position?.start.line ?? 1 });
+        // GitHub slugs the heading's text as rendered, untrimmed: `## <a name="x"></a> Foo` is #-foo.
+        const raw = toText(node);
+        headings.push({
+          depth: node.depth,
+          text: raw.trim(),
+          slug: slug(raw),
+          line: node.position?.start.line ?? 1,
+        });
         break;
       }
+      case 'html':
+        htmlAnchors(node.value, anchors);
+        return;
       case 'link':
       case 'image':
       case 'definition': {
@@ -85,11 +178,49 @@ export function parsePage(path: string, text: string, hash = contentHash(text)):
       hash,
       frontmatter: { present: fm.present, data: fm.data, errors: fm.errors, keyLines },
       headings: packHeadings(headings),
+      anchors: [...anchors].join('\n'),
+      problems,
       wikilinks,
       placeholders,
     },
     body: { links, summary },
   };
+}
+
+/**
+ * The frontmatter, with YAML that the reader refuses as a whole (an alias
+ * bomb: `yaml` stops expanding after 100 aliases, by throwing) reported as
+ * bad YAML on the block's first line rather than ending the lint.
+ */
+function readFrontmatter(text: string): ReturnType<typeof parseFrontmatter> {
+  try {
+    return parseFrontmatter(text);
+  } catch (e) {
+    return {
+      present: true,
+      data: {},
+      errors: [{ message: (e as Error).message, line: 2, column: 1 }],
+      body: text,
+      bodyLine: 1,
+      lineOf: () => 1,
+    };
+  }
+}
+
+// `id` on any element, `name` on <a>: what a browser scrolls to. Linear scans (no nested quantifiers).
+const TAG = /<([a-zA-Z][\w:-]*)([^<>]*)>/g;
+const ANCHOR_ATTR = /(?:^|\s)(id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi;
+
+function htmlAnchors(html: string, out: Set<string>): void {
+  if (!/id|name/i.test(html)) return;
+  for (const tag of html.matchAll(TAG)) {
+    const isA = tag[1]!.toLowerCase() === 'a';
+    for (const attr of tag[2]!.matchAll(ANCHOR_ATTR)) {
+      if (attr[1]!.toLowerCase() === 'name' && !isA) continue;
+      const value = (attr[2] ?? attr[3] ?? attr[4] ?? '').trim();
+      if (value) out.add(value.replace(/[\t\n\r]/g, ' '));
+    }
+  }
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
@@ -169,4 +300,24 @@ function shorten(text: string): string {
   const cut = flat.slice(0, SUMMARY_MAX);
   const space = cut.lastIndexOf(' ');
   return `${(space > SUMMARY_MAX / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
+}
+
+/** What the parse pool and the scout parse: a page as read (see read-page.ts), or why it could not be. */
+export interface ParseItem {
+  path: string;
+  text: string;
+  hash: string;
+  badUtf8?: Position;
+  /** The file could not be read (a dangling symlink, no permission): the error. */
+  unreadable?: string;
+}
+
+/** Parse one page as read; never throws. */
+export function parseItem(item: ParseItem, limits: ParseLimits = WIKI_LIMITS): ParsedPage {
+  if (item.unreadable !== undefined)
+    return unreadPage(item.path, item.hash, `the file could not be read: ${item.unreadable}`);
+  return parsePage(item.path, item.text, item.hash, {
+    limits,
+    ...(item.badUtf8 ? { badUtf8: item.badUtf8 } : {}),
+  });
 }

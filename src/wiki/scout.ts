@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import type { StatRow } from './cache.js';
-import { contentHash } from './hash.js';
-import type { ParseItem } from './parse-pool.js';
+import type { ParseItem } from './parse-page.js';
+import { readParseItem } from './read-page.js';
 import type { ParsedPage } from './types.js';
 
 /**
@@ -19,6 +19,8 @@ export interface ScoutReport {
   startedAt: number;
   /** Every page, sorted; `size`, `mtimeMs` and `hash` are parallel to it. */
   files: string[];
+  /** Symlinks in the wiki (to a page or folder, folders ending in `/`) that lead outside the repository: not read. */
+  outside: string[];
   size: number[];
   mtimeMs: number[];
   hash: string[];
@@ -36,19 +38,60 @@ export interface ScoutReport {
   parsed?: ParsedPage[];
 }
 
-/** Every markdown file under the wiki folder, wiki-relative posix paths, sorted. Dot-folders are skipped. */
-export function listPages(wikiDir: string): string[] {
-  const out: string[] = [];
+/**
+ * Every markdown file under the wiki folder, wiki-relative posix paths,
+ * sorted. Dot-folders are skipped. Symlinks are followed (each folder once,
+ * so a loop ends) while they stay inside `root`, the repository; those that
+ * leave it are listed in `outside` and not followed.
+ */
+export function listPages(wikiDir: string, root = wikiDir): { pages: string[]; outside: string[] } {
+  const pages: string[] = [];
+  const outside: string[] = [];
+  const realRoot = realpathOrSelf(root);
+  const seen = new Set<string>([realpathOrSelf(wikiDir)]);
   const walk = (dir: string, rel: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(join(dir, e.name), r);
-      else if (e.isFile() && e.name.endsWith('.md')) out.push(r);
+      const abs = join(dir, e.name);
+      if (e.isDirectory()) walk(abs, r);
+      else if (e.isFile()) {
+        if (e.name.endsWith('.md')) pages.push(r);
+      } else if (e.isSymbolicLink()) {
+        let real: string;
+        let isDir: boolean;
+        try {
+          real = realpathSync(abs);
+          isDir = statSync(real).isDirectory();
+        } catch {
+          if (e.name.endsWith('.md')) pages.push(r); // dangling: reading it reports it
+          continue;
+        }
+        if (!isDir && !e.name.endsWith('.md')) continue;
+        if (!isInside(realRoot, real)) outside.push(isDir ? `${r}/` : r);
+        else if (!isDir) pages.push(r);
+        else if (!seen.has(real)) {
+          seen.add(real);
+          walk(abs, r);
+        }
+      }
     }
   };
   walk(wikiDir, '');
-  return out.sort();
+  return { pages: pages.sort(), outside: outside.sort() };
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
 }
 
 /**
@@ -60,13 +103,15 @@ export function listPages(wikiDir: string): string[] {
 export function scoutPages(
   wikiDir: string,
   saved: { table: StatTable; base: string | null; delta: StatRow[] },
+  root = wikiDir,
 ): ScoutReport {
   const table = saved.table;
   const startedAt = Date.now();
-  const files = listPages(wikiDir);
+  const { pages: files, outside } = listPages(wikiDir, root);
   const report: ScoutReport = {
     startedAt,
     files,
+    outside,
     size: new Array(files.length),
     mtimeMs: new Array(files.length),
     hash: new Array(files.length),
@@ -79,19 +124,26 @@ export function scoutPages(
   };
   files.forEach((path, i) => {
     const abs = join(wikiDir, path);
-    const st = statSync(abs);
-    report.size[i] = st.size;
-    report.mtimeMs[i] = st.mtimeMs;
     const known = table.get(path);
-    if (known && known[0] === st.size && known[1] === st.mtimeMs) {
+    let st: { size: number; mtimeMs: number } | undefined;
+    try {
+      st = statSync(abs);
+    } catch {
+      // A dangling symlink, or gone since it was listed: reading it below makes that its finding.
+    }
+    if (st && known && known[0] === st.size && known[1] === st.mtimeMs) {
+      report.size[i] = st.size;
+      report.mtimeMs[i] = st.mtimeMs;
       report.hash[i] = known[2];
       return;
     }
-    const text = readFileSync(abs, 'utf8');
-    const hash = contentHash(text);
-    report.hash[i] = hash;
+    const item = readParseItem(abs, path);
+    // Unread files are saved with size -1: read again next time.
+    report.size[i] = st && item.unreadable === undefined ? st.size : -1;
+    report.mtimeMs[i] = st?.mtimeMs ?? 0;
+    report.hash[i] = item.hash;
     report.reread.push(i);
-    if (!known || known[2] !== hash) report.fresh.push({ path, text, hash });
+    if (!known || known[2] !== item.hash) report.fresh.push(item);
   });
   return report;
 }

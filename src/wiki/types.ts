@@ -8,7 +8,7 @@ import type { YamlProblem } from '../core/yaml.js';
 export type Severity = 'error' | 'warning';
 
 /** Bump when PageInfo's shape or what parse-page.ts extracts changes: older cache entries are then ignored. */
-export const PARSER_VERSION = 5;
+export const PARSER_VERSION = 6;
 
 /** One lint finding. `file` is repo-relative (posix); line and column are 1-based. */
 export interface LintFinding {
@@ -35,6 +35,9 @@ export const RULES = {
   'conflicting-facts': 'error',
   placeholder: 'warning',
   'log-format': 'error',
+  'page-unreadable': 'error',
+  'invalid-utf8': 'error',
+  'outside-repo': 'error',
 } as const satisfies Record<string, Severity>;
 export type RuleId = keyof typeof RULES;
 
@@ -69,6 +72,12 @@ export interface PageHeading {
   line: number;
 }
 
+/** A finding about the page as a file, found while reading or parsing it and cached with it. */
+export interface PageProblem extends Position {
+  rule: 'page-unreadable' | 'invalid-utf8';
+  message: string;
+}
+
 export interface PagePlaceholder extends Position {
   text: string;
 }
@@ -92,6 +101,16 @@ export interface PageInfo {
   };
   /** Headings, packed (see packed.ts). */
   headings: string;
+  /** Anchors of the page's HTML (`id="…"` on any element, `<a name="…">`), one per line. */
+  anchors: string;
+  /** What reading or parsing the page found wrong with it as a file (see PageProblem). */
+  problems: PageProblem[];
+  /**
+   * Set when the page could not be parsed (over a limit, too slow, out of
+   * memory, a parser error): why. Its frontmatter, headings and links are
+   * then unknown, and rules that read them leave the page alone.
+   */
+  unread?: string;
   wikilinks: PageWikilink[];
   placeholders: PagePlaceholder[];
 }
@@ -134,6 +153,8 @@ export interface LintCounts {
 export interface LintReport {
   findings: LintFinding[];
   counts: LintCounts;
+  /** Lines for people about rules that did not run, e.g. on a folder of markdown that is not a Jidoka wiki. */
+  notes?: string[];
   /** Number of pages linted. */
   pages: number;
 }

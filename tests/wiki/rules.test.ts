@@ -40,7 +40,7 @@ describe('broken-link', () => {
   it('reports a link that leaves the repository', () => {
     const f = lintOf(
       { 'index.md': indexOf([A]), [A]: page('A', '[up](../../../etc/passwd)') },
-      'broken-link',
+      'outside-repo',
     );
     expect(f[0]?.message).toMatch(/outside the repository/);
   });
@@ -58,8 +58,10 @@ describe('broken-anchor', () => {
       ['wiki/20_SYSTEM/a.md', 13],
       ['wiki/20_SYSTEM/a.md', 13],
     ]);
-    expect(f[0]?.message).toMatch(/#usag is not a heading on this page.*#usage/);
-    expect(f[1]?.message).toMatch(/has no heading #limit; use one of its headings \(#b, #limits\)/);
+    expect(f[0]?.message).toMatch(/#usag is not a heading or HTML anchor on this page.*#usage/);
+    expect(f[1]?.message).toMatch(
+      /has no heading or HTML anchor #limit; use one of its headings \(#b, #limits\)/,
+    );
   });
 
   it('passes GitHub slugs, numbered repeats and wikilink headings', () => {

@@ -16,14 +16,27 @@ const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?:[T ][\d:.]+(?:Z|[+-
 const INCIDENT_STATUS = ['open', 'contained', 'analyzed', 'resolved'];
 const SEVERITY = ['yellow', 'red'];
 
-/** frontmatter-missing, frontmatter-invalid (with the YAML error's line), duplicate-title. */
-export function frontmatterRules(model: WikiModel): LintFinding[] {
+/**
+ * frontmatter-missing, frontmatter-invalid (with the YAML error's line),
+ * duplicate-title. On a folder of markdown that is not a Jidoka wiki
+ * (`jidoka: false`), only bad YAML and duplicate titles: its pages were never
+ * meant to carry type, sources and verified.
+ */
+export function frontmatterRules(model: WikiModel, jidoka = true): LintFinding[] {
   const out: LintFinding[] = [];
   const titles = new Map<string, PageInfo>();
   for (const page of model.pages.values()) {
-    if (isSpecial(page.path)) continue;
+    if (isSpecial(page.path) || page.unread) continue;
     const file = repoPath(model, page.path);
     const fm = page.frontmatter;
+    if (!jidoka) {
+      for (const e of fm.errors)
+        out.push(
+          finding('frontmatter-invalid', file, e.line, e.column, `bad YAML in frontmatter: ${e.message}`),
+        );
+      if (!fm.errors.length) duplicateTitle(model, page, titles, out);
+      continue;
+    }
     if (!fm.present) {
       out.push(
         finding(
@@ -111,23 +124,32 @@ export function frontmatterRules(model: WikiModel): LintFinding[] {
       invalid('facts', 'must be a mapping of key: value');
     if (type === 'incident') incidentChecks(data, invalid);
 
-    const title = typeof data.title === 'string' ? data.title.trim().toLowerCase() : '';
-    if (title) {
-      const first = titles.get(title);
-      if (first)
-        out.push(
-          finding(
-            'duplicate-title',
-            file,
-            lineOf('title'),
-            1,
-            `title "${String(data.title).trim()}" is also the title of ${repoPath(model, first.path)}; give each page its own title (or merge the pages)`,
-          ),
-        );
-      else titles.set(title, page);
-    }
+    duplicateTitle(model, page, titles, out);
   }
   return out;
+}
+
+function duplicateTitle(
+  model: WikiModel,
+  page: PageInfo,
+  titles: Map<string, PageInfo>,
+  out: LintFinding[],
+): void {
+  const data = page.frontmatter.data;
+  const title = typeof data.title === 'string' ? data.title.trim().toLowerCase() : '';
+  if (!title) return;
+  const first = titles.get(title);
+  if (first)
+    out.push(
+      finding(
+        'duplicate-title',
+        repoPath(model, page.path),
+        page.frontmatter.keyLines.title ?? 1,
+        1,
+        `title "${String(data.title).trim()}" is also the title of ${repoPath(model, first.path)}; give each page its own title (or merge the pages)`,
+      ),
+    );
+  else titles.set(title, page);
 }
 
 function incidentChecks(

@@ -10,7 +10,12 @@ const FIX = 'run `jidoka wiki lint --fix` to regenerate index.md';
  * orphan-page: a page neither in index.md nor linked from any other page
  * cannot be found by reading; it is reported besides the drift.
  */
-export function indexRules(model: WikiModel, scan: LinkScan = scanLinks(model)): LintFinding[] {
+export function indexRules(
+  model: WikiModel,
+  scan: LinkScan = scanLinks(model),
+  jidoka = true,
+): LintFinding[] {
+  if (!jidoka) return orphanRule(model, scan);
   const out: LintFinding[] = [...scan.indexMissing];
   const indexFile = repoPath(model, INDEX_PAGE);
   const pages = [...model.pages.values()].filter((p) => !isSpecial(p.path));
@@ -42,4 +47,25 @@ export function indexRules(model: WikiModel, scan: LinkScan = scanLinks(model)):
       );
   }
   return out;
+}
+
+/**
+ * On a folder of markdown that is not a Jidoka wiki there is no index to
+ * keep: a page is an orphan when no other page links to it. The folder's own
+ * README.md or index.md is where a reader starts, and is not one.
+ */
+function orphanRule(model: WikiModel, scan: LinkScan): LintFinding[] {
+  const candidates = [...model.pages.values()].filter((p) => p.path !== 'README.md' && p.path !== INDEX_PAGE);
+  const linked = scan.linkedFrom(candidates, true);
+  return candidates
+    .filter((page) => !linked.has(page))
+    .map((page) =>
+      finding(
+        'orphan-page',
+        repoPath(model, page.path),
+        1,
+        1,
+        'no page links here; link it from a related page',
+      ),
+    );
 }

@@ -1,6 +1,7 @@
 import {
   hasAnchor,
   INDEX_PAGE,
+  NO_LINK_SETTINGS,
   repoPath,
   resolveTarget,
   type WikiModel,
@@ -19,8 +20,8 @@ export interface LinkScan {
   indexMissing: LintFinding[];
   /** Pages index.md links to (a set of pages, not paths: identity hashing is the cheap kind). */
   listed: Set<PageInfo>;
-  /** Of `candidates`, the pages some other page (not index.md) links to. */
-  linkedFrom(candidates: readonly PageInfo[]): Set<PageInfo>;
+  /** Of `candidates`, the pages some other page (not index.md, unless `fromIndex`) links to. */
+  linkedFrom(candidates: readonly PageInfo[], fromIndex?: boolean): Set<PageInfo>;
   /** Every page's link result, reused or worked out now: what the cache keeps. */
   results: Map<string, LinkResult>;
   /** How many pages had their links checked now (the others reused a result). */
@@ -56,7 +57,7 @@ export function scanLinks(model: WikiModel, reuse: ReadonlyMap<string, LinkResul
     findings,
     indexMissing,
     listed,
-    linkedFrom: (candidates) => linkedFrom(results, candidates),
+    linkedFrom: (candidates, fromIndex) => linkedFrom(results, candidates, fromIndex),
     results,
     checked,
   };
@@ -71,12 +72,13 @@ export function scanLinks(model: WikiModel, reuse: ReadonlyMap<string, LinkResul
 function linkedFrom(
   results: ReadonlyMap<string, LinkResult>,
   candidates: readonly PageInfo[],
+  fromIndex = false,
 ): Set<PageInfo> {
   const found = new Set<PageInfo>();
   if (!candidates.length) return found;
   const wanted = new Map(candidates.map((p) => [p.path, p]));
   for (const [from, result] of results) {
-    if (from === INDEX_PAGE) continue;
+    if (from === INDEX_PAGE && !fromIndex) continue;
     if (wanted.size <= 16) {
       for (const [path, page] of wanted)
         if (path !== from && hasLine(result.pages, path)) {
@@ -129,7 +131,8 @@ export function checkLinks(
 ): LinkResult {
   const findings: LintFinding[] = [];
   const pages = new Set<string>();
-  const files = new Map<string, boolean>();
+  // Non-page targets: 1 existed, 0 did not, or the content hash of a markdown file whose anchors were read.
+  const files = new Map<string, 0 | 1 | string>();
   const file = repoPath(model, page.path);
   const isIndex = page.path === INDEX_PAGE;
   const packed = model.body(page).links;
@@ -139,31 +142,45 @@ export function checkLinks(
     findings.push(finding(rule, file, l.line, l.column, message(l)));
   };
   const cursor = newCursor();
+  const ignoring = model.links.ignored !== NO_LINK_SETTINGS.ignored;
   // A plain loop, not a callback per link: this is the hot path of a cold lint.
   for (let at = 0; at < packed.length; at = cursor.next) {
     readLink(packed, at, cursor);
     const { target, anchor } = cursor;
+    if (ignoring && model.links.ignored(linkAt(packed, at).url)) continue;
     if (target === '') {
       if (anchor && !hasAnchor(page, anchor))
         report(
           at,
           'broken-anchor',
           () =>
-            `#${anchor} is not a heading on this page; link to an existing heading (${headingHint(page.headings)}) or add it`,
+            `#${anchor} is not a heading or HTML anchor on this page; link to an existing one (${headingHint(page.headings)}) or add it`,
         );
       continue;
     }
     const hit = resolveTarget(model, target);
-    if (hit === null)
+    if (hit === null) {
       report(
         at,
-        'broken-link',
+        'outside-repo',
         (l) => `${l.url} points outside the repository; link to a file inside it or use a full URL`,
       );
-    else if (typeof hit === 'string') {
-      const exists = model.exists(hit);
-      files.set(hit, exists);
-      if (exists) continue;
+      continue;
+    }
+    if (typeof hit !== 'string') {
+      pages.add(hit.path);
+      if (anchor && !hasAnchor(hit, anchor))
+        report(
+          at,
+          'broken-anchor',
+          (l) =>
+            `${l.url}: ${repoPath(model, hit.path)} has no heading or HTML anchor #${anchor}; use one of its headings (${headingHint(hit.headings)})`,
+        );
+      continue;
+    }
+    const exists = model.exists(hit);
+    files.set(hit, exists ? 1 : 0);
+    if (!exists) {
       if (isIndex && hit.endsWith('.md'))
         report(
           at,
@@ -177,21 +194,23 @@ export function checkLinks(
           'broken-link',
           (l) => `${l.url}: ${hit} does not exist; fix the path (relative to this page) or create the file`,
         );
-    } else {
-      pages.add(hit.path);
-      if (anchor && !hasAnchor(hit, anchor))
-        report(
-          at,
-          'broken-anchor',
-          (l) =>
-            `${l.url}: ${repoPath(model, hit.path)} has no heading #${anchor}; use one of its headings (${headingHint(hit.headings)})`,
-        );
+      continue;
     }
+    if (model.isOutside(hit)) {
+      report(
+        at,
+        'outside-repo',
+        (l) => `${l.url}: ${hit} is a symlink that leads outside the repository; link to a file inside it`,
+      );
+      continue;
+    }
+    if (anchor || !isMarkdown(hit))
+      checkFileAnchor(model, hit, anchor, pages, files, (message) => report(at, 'broken-anchor', message));
   }
   if (page.wikilinks.length)
     checkWikilinks(model, page, resolveWikilink ?? wikilinkResolver(model), pages, findings);
   let filesPacked = '';
-  for (const [path, exists] of files) filesPacked += `${exists ? 1 : 0}${path}\n`;
+  for (const [path, v] of files) filesPacked += typeof v === 'string' ? `=${v}\t${path}\n` : `${v}${path}\n`;
   return { findings, pages: [...pages].join('\n'), files: filesPacked };
 }
 
@@ -232,6 +251,90 @@ function checkWikilinks(
         ),
       );
   }
+}
+
+/**
+ * The anchor of a link to a file outside the wiki's pages: a markdown file
+ * (outside the wiki folder, parsed for this: model.external), or a folder,
+ * whose README.md or index.md holds the anchor as a forge or docs site shows
+ * it (and is the page the link reaches, anchor or not). Anchors into other
+ * files (`x.ts#L10`) are the forge's business.
+ */
+function checkFileAnchor(
+  model: WikiModel,
+  hit: string,
+  anchor: string,
+  pages: Set<string>,
+  files: Map<string, 0 | 1 | string>,
+  report: (message: (link: PageLink) => string) => void,
+): void {
+  const folder = !isMarkdown(hit);
+  if (folder && !model.isDir(hit)) return;
+  for (const file of folder ? folderPages(hit) : [hit]) {
+    const holder = anchorHolder(model, file);
+    if (!holder) {
+      if (!files.has(file)) files.set(file, 0);
+      continue;
+    }
+    if ('path' in holder && holder.wiki) pages.add(holder.path);
+    else if (anchor) files.set(file, holder.page.hash);
+    if (anchor && !hasAnchor(holder.page, anchor))
+      report(
+        (l) =>
+          `${l.url}: ${file} has no heading or HTML anchor #${anchor}; use one of its headings (${headingHint(holder.page.headings)})`,
+      );
+    return;
+  }
+  if (anchor)
+    report(
+      (l) =>
+        `${l.url}: the folder ${hit} has no README.md or index.md to hold #${anchor}; link to the page itself`,
+    );
+}
+
+function isMarkdown(path: string): boolean {
+  return /\.(?:md|markdown)$/i.test(path);
+}
+
+/** The pages a forge or docs site shows for a folder, in the order they are looked for. */
+export function folderPages(folder: string): string[] {
+  return [`${folder}/README.md`, `${folder}/index.md`];
+}
+
+/** The parsed page at a repo path: a wiki page, or a markdown file outside the wiki read for its anchors. */
+function anchorHolder(
+  model: WikiModel,
+  file: string,
+): { page: PageInfo; wiki: true; path: string } | { page: PageInfo; wiki?: false } | undefined {
+  const prefix = model.wikiRel ? `${model.wikiRel}/` : '';
+  if (file.startsWith(prefix)) {
+    const page = model.pages.get(file.slice(prefix.length));
+    if (page) return { page, wiki: true, path: page.path };
+  }
+  const page = model.external.get(file);
+  return page ? { page } : undefined;
+}
+
+/**
+ * The markdown files outside the wiki's pages that the links with anchors
+ * of `pages` point at (directly, or as a folder's README.md / index.md):
+ * what lint.ts parses into model.external before the links are checked.
+ */
+export function externalAnchorTargets(model: WikiModel, pages: Iterable<PageInfo>): string[] {
+  const out = new Set<string>();
+  const cursor = newCursor();
+  for (const page of pages) {
+    const packed = model.body(page).links;
+    for (let at = 0; at < packed.length; at = cursor.next) {
+      readLink(packed, at, cursor);
+      if (!cursor.anchor || cursor.target === '') continue;
+      const hit = resolveTarget(model, cursor.target);
+      if (typeof hit !== 'string' || !model.exists(hit)) continue;
+      const candidates = isMarkdown(hit) ? [hit] : model.isDir(hit) ? folderPages(hit) : [];
+      for (const file of candidates) if (!anchorHolder(model, file) && model.exists(file)) out.add(file);
+    }
+  }
+  return [...out];
 }
 
 export function linkRules(model: WikiModel, scan: LinkScan = scanLinks(model)): LintFinding[] {
