@@ -81,6 +81,23 @@ async function ownRefsRemoved(scope: SnapshotScope): Promise<Record<string, stri
   return refs;
 }
 
+/**
+ * What a sandboxed step could not have changed, taken as it was: under bwrap
+ * the main checkout, the refs and Jidoka's state are out of its reach, and a
+ * change there is a person at work (a commit on main, `jidoka plan approve`),
+ * which must not stop the line. The git directory's files are still compared:
+ * they are what Jidoka's own git would run.
+ */
+export function sandboxedView(before: OutsideSnapshot, after: OutsideSnapshot): OutsideSnapshot {
+  return {
+    ...after,
+    mainStatus: before.mainStatus,
+    mainHead: before.mainHead,
+    refs: before.refs,
+    state: before.state,
+  };
+}
+
 /** The finding for whatever changed between the two snapshots, or undefined when nothing did. */
 export function compareOutside(before: OutsideSnapshot, after: OutsideSnapshot): Finding | undefined {
   const changed: string[] = [];

@@ -1,7 +1,12 @@
 import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareOutside, restoreRefs, snapshotOutside } from '../../src/andon/outside-writes.js';
+import {
+  compareOutside,
+  restoreRefs,
+  sandboxedView,
+  snapshotOutside,
+} from '../../src/andon/outside-writes.js';
 import { git, makeRepo } from '../support/repo.js';
 
 /** A main checkout with a plan worktree and Jidoka's state, as the line has them during a step. */
@@ -108,5 +113,34 @@ describe('outside-write detector (real repositories)', () => {
     expect(git(root, 'rev-parse', 'jidoka/p1')).toBe(planTip);
     expect(git(root, 'rev-parse', 'refs/andon/INC-2')).toBe(planTip);
     expect(compareOutside(before, await snapshotOutside(scope))).toBeUndefined();
+  });
+});
+
+describe('the sandboxed view', () => {
+  const snap = (over: Partial<Parameters<typeof compareOutside>[0]> = {}) => ({
+    mainStatus: '',
+    mainHead: 'refs/heads/main aaa',
+    refs: { 'refs/heads/main': 'aaa' },
+    gitFiles: { config: '1' },
+    state: { 'approvals.json': 'x' },
+    ...over,
+  });
+
+  it('a person at work meanwhile (a commit on main, a plan approved) does not count for a sandboxed step', () => {
+    const after = snap({
+      mainStatus: '?? notes.txt',
+      mainHead: 'refs/heads/main bbb',
+      refs: { 'refs/heads/main': 'bbb' },
+      state: { 'approvals.json': 'y' },
+    });
+    expect(compareOutside(snap(), after)).toBeDefined();
+    expect(compareOutside(snap(), sandboxedView(snap(), after))).toBeUndefined();
+  });
+
+  it("the git directory's files still count: they are what Jidoka's own git would run", () => {
+    const after = snap({ gitFiles: { config: '2', 'hooks/pre-commit': '3' } });
+    expect(compareOutside(snap(), sandboxedView(snap(), after))?.message).toMatch(
+      /git dir: config \(changed\)/,
+    );
   });
 });

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { AgentResult } from '../../agents/run-agent.js';
 import { noProgress, stepTimeout } from '../../andon/breakers.js';
 import { failureFingerprint } from '../../andon/fingerprint.js';
-import type { RefSnapshot } from '../../andon/integrity.js';
 import { clearYellow, raiseYellow } from '../../andon/line.js';
 import type { Config } from '../../config/schema.js';
 import { clipEnd, clipStart } from '../../core/text.js';
@@ -104,9 +103,12 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const maker = await runMaker(ctx);
   add(spend, spendOf(maker.result));
   if (maker.interrupted) return { kind: 'interrupted', ...spend };
+  // The plan's own refs first (their finding says exactly what moved), then everything else outside.
+  const moved = await refsMoved(ctx, before);
+  if (moved) return abnormal(ctx, spend, [moved]);
   const afterMaker = await outsideChanged(ctx, outside, 'the maker step');
   if (afterMaker.finding) return abnormal(ctx, spend, [afterMaker.finding]);
-  const makerEnd = await judgeMaker(ctx, maker, before, spend);
+  const makerEnd = await judgeMaker(ctx, maker, spend);
   if (makerEnd) return makerEnd;
 
   ctx.checkpoint('checks');
@@ -174,15 +176,12 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   }
 }
 
-/** After the maker: the refs it must not move, the watchdog, its timeout, its exit. */
+/** After the maker: the watchdog, its timeout, its exit. */
 async function judgeMaker(
   ctx: AttemptContext,
   maker: MakerStep,
-  before: RefSnapshot,
   spend: Spend,
 ): Promise<AttemptOutcome | undefined> {
-  const moved = await refsMoved(ctx, before);
-  if (moved) return abnormal(ctx, spend, [moved]);
   const { run, failure } = maker.result;
   if (maker.noProgress) {
     const idle = Date.now() - maker.lastProgressAt;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { buildPrompt } from '../../agents/prompt.js';
 import { runAgent } from '../../agents/run-agent.js';
 import { readGoalVerdict } from '../../agents/verdict.js';
-import { compareOutside, restoreRefs, snapshotOutside } from '../../andon/outside-writes.js';
+import { compareOutside, restoreRefs, sandboxedView, snapshotOutside } from '../../andon/outside-writes.js';
 import { agentTimeoutMs } from '../../config/agents.js';
 import type { Config } from '../../config/schema.js';
 import type { Finding } from '../../core/types.js';
@@ -40,7 +40,9 @@ export async function checkGoal(p: PlanRun): Promise<GoalResult> {
   const scope = { root: p.opts.root, planId: plan.id };
   const before = await snapshotOutside(scope);
   const result = await goalSteps(p);
-  const outside = compareOutside(before, await snapshotOutside(scope, before));
+  const after = await snapshotOutside(scope, before);
+  const sandboxed = p.opts.config.sandbox.mode === 'bwrap';
+  const outside = compareOutside(before, sandboxed ? sandboxedView(before, after) : after);
   if (!outside) return result;
   const restored = await restoreRefs(scope, before).catch(() => []);
   return {

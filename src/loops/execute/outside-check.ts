@@ -3,6 +3,7 @@ import {
   type OutsideSnapshot,
   restoreRefs,
   type SnapshotScope,
+  sandboxedView,
   snapshotOutside,
 } from '../../andon/outside-writes.js';
 import type { Finding } from '../../core/types.js';
@@ -13,8 +14,12 @@ import type { AttemptContext } from './attempt.js';
  * not: nothing outside the step's writable paths may change (the main
  * checkout, other refs, the git directory's config, hooks and info/,
  * Jidoka's state). The sandbox makes that impossible; this is what notices
- * when it is off (`sandbox.mode: none`) or fails. A change is red; refs are
- * put back at once, and the incident names every path.
+ * when it is off (`sandbox.mode: none`). A change is red; refs are put back at
+ * once, and the incident names every path. Sandboxed, only the git
+ * directory's files are compared (see sandboxedView): a change elsewhere
+ * cannot be the step's, and a person committing on main meanwhile must not
+ * stop the line. Unsandboxed, the check cannot tell a person from the agent,
+ * and stops the line either way.
  */
 export function outsideSnapshot(ctx: AttemptContext): Promise<OutsideSnapshot> {
   return snapshotOutside(scope(ctx));
@@ -26,7 +31,8 @@ export async function outsideChanged(
   during: string,
 ): Promise<{ finding?: Finding; after: OutsideSnapshot }> {
   const after = await snapshotOutside(scope(ctx), before);
-  const found = compareOutside(before, after);
+  const sandboxed = ctx.config.sandbox.mode === 'bwrap';
+  const found = compareOutside(before, sandboxed ? sandboxedView(before, after) : after);
   if (!found) return { after };
   const restored = await restoreRefs(scope(ctx), before).catch(() => []);
   return {
