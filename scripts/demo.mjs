@@ -15,7 +15,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const CLI = resolve(here, '..', 'dist', 'cli', 'main.js');
 const AGENT = resolve(here, '..', 'tests', 'support', 'fake-agent.mjs');
 const repo = mkdtempSync(join(tmpdir(), 'jidoka-demo-'));
-const script = `${repo}.agent-script.json`;
+// The script in a folder of its own, the one place outside its paths the sandbox lets the
+// scripted agent write (it keeps its call counter there), as a real CLI keeps its state.
+const scriptDir = `${repo}-agent`;
+mkdirSync(scriptDir);
+const script = join(scriptDir, 'script.json');
 let failures = 0;
 
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -123,7 +127,8 @@ console.log('a tiny node project with one test, committed on main');
 
 section('scaffold and configure');
 jidoka(['init'], 0, { maxLines: 12 });
-const agent = (role) => `  ${role}: { adapter: command, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(AGENT)}, --script, ${JSON.stringify(script)}] }`;
+const agent = (role) =>
+  `  ${role}: { adapter: command, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(AGENT)}, --script, ${JSON.stringify(script)}], sandbox: { writable: [${JSON.stringify(scriptDir)}] } }`;
 const config = readFileSync(join(repo, 'jidoka.yaml'), 'utf8');
 const agents = `agents:\n${['maker', 'checker', 'goal', 'auditor', 'docs', 'diagnose'].map(agent).join('\n')}\n`;
 write(
