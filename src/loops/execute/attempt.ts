@@ -22,7 +22,7 @@ import {
 } from './guard-step.js';
 import { runHeldOut } from './held-out.js';
 import { type MakerStep, runMaker } from './maker.js';
-import { outsideChanged, outsideSnapshot } from './outside-check.js';
+import { outsideChanged, outsideSnapshot, stepScope } from './outside-check.js';
 import type { PlanState, Step } from './plan-state.js';
 import { refsBefore, refsMoved } from './refs-check.js';
 
@@ -99,14 +99,15 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const spend: Spend = { costUsd: 0, tokens: 0 };
   ctx.checkpoint('maker');
   const before = await refsBefore(ctx);
-  const outside = await outsideSnapshot(ctx);
+  const scope = stepScope(ctx.root, ctx.config, ctx.plan.id);
+  const outside = await outsideSnapshot(scope);
   const maker = await runMaker(ctx);
   add(spend, spendOf(maker.result));
   if (maker.interrupted) return { kind: 'interrupted', ...spend };
   // The plan's own refs first (their finding says exactly what moved), then everything else outside.
   const moved = await refsMoved(ctx, before);
   if (moved) return abnormal(ctx, spend, [moved]);
-  const afterMaker = await outsideChanged(ctx, outside, 'the maker step');
+  const afterMaker = await outsideChanged(scope, outside, 'the maker step');
   if (afterMaker.finding) return abnormal(ctx, spend, [afterMaker.finding]);
   const makerEnd = await judgeMaker(ctx, maker, spend);
   if (makerEnd) return makerEnd;
@@ -119,7 +120,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const { candidate } = frozen;
   const checks = await runChunkChecks(ctx);
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
-  const afterChecks = await outsideChanged(ctx, afterMaker.after, 'the checks (code the maker wrote)');
+  const afterChecks = await outsideChanged(scope, afterMaker.after, 'the checks (code the maker wrote)');
   if (afterChecks.finding) return abnormal(ctx, spend, [afterChecks.finding], checks, candidate.changes);
   const drifted = await changedSinceFreeze(ctx.worktree, candidate.tree);
   if (drifted.length)
@@ -139,7 +140,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   if (over) return abnormal(ctx, spend, [over], checks, candidate.changes);
 
   ctx.checkpoint('checker');
-  const beforeChecker = await outsideSnapshot(ctx);
+  const beforeChecker = await outsideSnapshot(scope);
   const diff = clipStart(
     candidate.patch,
     ctx.config.limits.maxOutputBytes,
@@ -148,7 +149,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const checker = await runChecker(ctx, judged, candidate, diff);
   add(spend, spendOf(checker.result));
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
-  const afterChecker = await outsideChanged(ctx, beforeChecker, 'the checker step');
+  const afterChecker = await outsideChanged(scope, beforeChecker, 'the checker step');
   if (afterChecker.finding) return abnormal(ctx, spend, [afterChecker.finding], checks, candidate.changes);
   const { verdict } = checker;
   switch (verdict.kind) {

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { buildPrompt } from '../../agents/prompt.js';
 import { runAgent } from '../../agents/run-agent.js';
 import { readGoalVerdict } from '../../agents/verdict.js';
-import { compareOutside, restoreRefs, sandboxedView, snapshotOutside } from '../../andon/outside-writes.js';
 import { agentTimeoutMs } from '../../config/agents.js';
 import type { Config } from '../../config/schema.js';
 import type { Finding } from '../../core/types.js';
 import { gitAt } from '../../git/repo.js';
 import { type CheckSpec, failingOutput, runChecks } from '../checks.js';
 import { recordStep, stepDir } from '../run-record.js';
+import { outsideChanged, outsideSnapshot, stepScope } from './outside-check.js';
 import type { PlanRun } from './plan-run.js';
 import { addSpend } from './plan-state.js';
 
@@ -37,22 +37,11 @@ export async function checkGoal(p: PlanRun): Promise<GoalResult> {
       output: '',
     };
   }
-  const scope = { root: p.opts.root, planId: plan.id };
-  const before = await snapshotOutside(scope);
+  const scope = stepScope(p.opts.root, p.opts.config, plan.id);
+  const before = await outsideSnapshot(scope);
   const result = await goalSteps(p);
-  const after = await snapshotOutside(scope, before);
-  const sandboxed = p.opts.config.sandbox.mode === 'bwrap';
-  const outside = compareOutside(before, sandboxed ? sandboxedView(before, after) : after);
-  if (!outside) return result;
-  const restored = await restoreRefs(scope, before).catch(() => []);
-  return {
-    ...result,
-    met: false,
-    outside: {
-      ...outside,
-      message: `the goal checks or the goal-checker: ${outside.message}${restored.length ? `; refs put back: ${restored.join(', ')}` : ''}`,
-    },
-  };
+  const { finding } = await outsideChanged(scope, before, 'the goal checks or the goal-checker');
+  return finding ? { ...result, met: false, outside: finding } : result;
 }
 
 async function goalSteps(p: PlanRun): Promise<GoalResult> {

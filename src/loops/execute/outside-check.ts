@@ -6,8 +6,8 @@ import {
   sandboxedView,
   snapshotOutside,
 } from '../../andon/outside-writes.js';
+import type { Config } from '../../config/schema.js';
 import type { Finding } from '../../core/types.js';
-import type { AttemptContext } from './attempt.js';
 
 /**
  * The after-step check around every agent step and the checks, sandbox or
@@ -21,20 +21,28 @@ import type { AttemptContext } from './attempt.js';
  * stop the line. Unsandboxed, the check cannot tell a person from the agent,
  * and stops the line either way.
  */
-export function outsideSnapshot(ctx: AttemptContext): Promise<OutsideSnapshot> {
-  return snapshotOutside(scope(ctx));
+/** Whose step it is: the repository, the plan (its own refs and checkpoint are Jidoka's), the sandbox mode. */
+export interface StepScope extends SnapshotScope {
+  sandboxed: boolean;
+}
+
+export function stepScope(root: string, config: Config, planId: string): StepScope {
+  return { root, planId, sandboxed: config.sandbox.mode === 'bwrap' };
+}
+
+export function outsideSnapshot(scope: StepScope): Promise<OutsideSnapshot> {
+  return snapshotOutside(scope);
 }
 
 export async function outsideChanged(
-  ctx: AttemptContext,
+  scope: StepScope,
   before: OutsideSnapshot,
   during: string,
 ): Promise<{ finding?: Finding; after: OutsideSnapshot }> {
-  const after = await snapshotOutside(scope(ctx), before);
-  const sandboxed = ctx.config.sandbox.mode === 'bwrap';
-  const found = compareOutside(before, sandboxed ? sandboxedView(before, after) : after);
+  const after = await snapshotOutside(scope, before);
+  const found = compareOutside(before, scope.sandboxed ? sandboxedView(before, after) : after);
   if (!found) return { after };
-  const restored = await restoreRefs(scope(ctx), before).catch(() => []);
+  const restored = await restoreRefs(scope, before).catch(() => []);
   return {
     after,
     finding: {
@@ -43,8 +51,4 @@ export async function outsideChanged(
       evidence: { ...found.evidence, restoredRefs: restored },
     },
   };
-}
-
-function scope(ctx: AttemptContext): SnapshotScope {
-  return { root: ctx.root, planId: ctx.plan.id };
 }
