@@ -9,6 +9,18 @@ import { makeRepo, writeFiles } from '../support/repo.js';
 
 const none = protectedPaths([], []);
 
+/** An audit's outcome before intake: nothing proposed yet, the plans staged in `runDir`. */
+function emptyOutcome(runDir: string): AuditOutcome {
+  return {
+    runDir,
+    signals: { checks: [], markers: [], markersTotal: 0, churn: [], wiki: [] },
+    proposed: [],
+    autoApproved: [],
+    invalid: [],
+    overLimit: [],
+  };
+}
+
 describe('approval.auto policy', () => {
   it('approves a low-risk scope that reaches no test and no gate', () => {
     expect(autoApprovable('low', ['src/**'], none)).toBe(true);
@@ -55,14 +67,7 @@ describe('intakePlans', () => {
       ),
     );
     const config = defaultConfig();
-    const outcome: AuditOutcome = {
-      runDir: staging,
-      signals: { checks: [], markers: [], markersTotal: 0, churn: [], wiki: [] },
-      proposed: [],
-      autoApproved: [],
-      invalid: [],
-      overLimit: [],
-    };
+    const outcome = emptyOutcome(staging);
     await intakePlans(root, config, staging, outcome);
     expect(outcome.invalid).toEqual(['junk-0', 'junk-1', 'junk-2', 'junk-3', 'junk-4']);
     expect(outcome.overLimit).toEqual(['junk-5.md', 'junk-6.md']);
@@ -82,14 +87,7 @@ describe('intakePlans', () => {
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     }
     writeFiles(staging, { 'good.md': plan('good'), 'bomb.md': plan('bomb', `${levels.join('\n')}\n`) });
-    const outcome: AuditOutcome = {
-      runDir: staging,
-      signals: { checks: [], markers: [], markersTotal: 0, churn: [], wiki: [] },
-      proposed: [],
-      autoApproved: [],
-      invalid: [],
-      overLimit: [],
-    };
+    const outcome = emptyOutcome(staging);
     await intakePlans(root, defaultConfig(), staging, outcome);
     expect(outcome.proposed).toEqual(['good']);
     expect(outcome.invalid).toEqual(['bomb']);
