@@ -6,7 +6,7 @@ import { TEST_CONFIG_FILES } from '../../andon/patterns.js';
 import { jidokaPaths } from '../../core/paths.js';
 import type { CheckResult, FileChange, Finding } from '../../core/types.js';
 import { gitAt } from '../../git/repo.js';
-import { gitEnv } from '../../git/run.js';
+import { gitEnv, runGit } from '../../git/run.js';
 import { addDetachedWorktree, removeWorktree } from '../../git/worktree.js';
 import { failingOutput, runChecks } from '../checks.js';
 import { recordStep, stepDir } from '../run-record.js';
@@ -110,13 +110,16 @@ async function restoreAtBase(
   index: string,
 ): Promise<string> {
   mkdirSync(join(index, '..'), { recursive: true });
-  const git = gitAt(ctx.worktree).env({ ...gitEnv(), GIT_INDEX_FILE: index });
-  await git.raw(['read-tree', tree]);
-  for (const path of paths) {
-    const [mode, , blob] = (await git.raw(['ls-tree', ctx.state.baseSha, '--', `:(literal)${path}`]))
-      .split('\t')[0]!
-      .split(' ');
-    await git.raw(['update-index', '--add', '--cacheinfo', `${mode},${blob},${path}`]);
-  }
-  return (await git.raw(['write-tree'])).trim();
+  const env = { ...gitEnv(), GIT_INDEX_FILE: index };
+  await runGit(ctx.worktree, ['read-tree', tree], { env });
+  // ls-tree -z prints "<mode> blob <sha>\t<path>\0", which is what update-index --index-info reads.
+  const base = await runGit(ctx.worktree, [
+    'ls-tree',
+    '-z',
+    ctx.state.baseSha,
+    '--',
+    ...paths.map((p) => `:(literal)${p}`),
+  ]);
+  await runGit(ctx.worktree, ['update-index', '-z', '--index-info'], { env, input: base });
+  return (await runGit(ctx.worktree, ['write-tree'], { env })).trim();
 }
