@@ -167,6 +167,11 @@ describe('inside the sandbox (real bwrap)', () => {
     );
     expect(r.exitCode).toBe(0);
     expect(Number(r.stdout.trim())).toBeGreaterThan(0);
+    // The kernel kills the namespace when its init exits; the teardown itself is asynchronous, so allow
+    // it a moment (on a loaded machine it once lagged the step's return). The process must still be gone.
+    const deadline = Date.now() + 1000;
+    while (pidsWith(`sleep\0${tag}`).some(alive) && Date.now() < deadline)
+      await new Promise((done) => setTimeout(done, 20));
     expect(pidsWith(`sleep\0${tag}`).filter(alive)).toEqual([]);
   });
 
