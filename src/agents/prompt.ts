@@ -20,6 +20,8 @@ export interface PromptInput {
   /** For the checker / goal-checker; when absent, the prompt says what is inserted at run time. */
   diff?: string;
   checks?: CheckResult[];
+  /** For the checker: tool uses the maker's CLI refused (e.g. `Bash: npm test`), so it knows what the maker could not do. */
+  makerDenials?: string[];
   /** Where the agent writes its report; when absent the prompt points at $JIDOKA_REPORT_FILE. */
   reportFile?: string;
   /** Adapter name, to pick `.agents/<tool>/agents/<role>.md`. */
@@ -70,6 +72,7 @@ export function buildPrompt(input: PromptInput): string {
     parts.push(diffSection(input.diff, role));
     parts.push(checksSection(input.checks, role));
   }
+  if (role === 'checker' && input.makerDenials?.length) parts.push(denialsSection(input.makerDenials));
   parts.push(reportSection(role, input.reportFile));
   return `${parts.filter(Boolean).join('\n\n---\n\n').trim()}\n`;
 }
@@ -224,6 +227,18 @@ function checksSection(checks: CheckResult[] | undefined, role: Role): string {
     if (!c.passed && c.output.trim()) lines.push('', fence(clipEnd(c.output, LIMITS.checkOutput)));
   }
   return lines.join('\n');
+}
+
+function denialsSection(denials: string[]): string {
+  const shown = denials.slice(0, LIMITS.reasons);
+  return [
+    '# What the maker was refused',
+    '',
+    'The maker’s CLI refused these tool uses, so the maker could not do them (it may not have run the tests it meant to). Judge the change without assuming it did; the checks above are what Jidoka ran.',
+    '',
+    ...shown.map((d) => `- ${clipChars(d.trim(), LIMITS.reasonChars)}`),
+    ...(denials.length > shown.length ? [`- (${denials.length - shown.length} more omitted)`] : []),
+  ].join('\n');
 }
 
 function reportSection(role: Role, reportFile: string | undefined): string {

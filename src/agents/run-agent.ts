@@ -165,6 +165,11 @@ export async function runAgent(req: AgentRequest): Promise<AgentResult> {
   return { run, parsed, promptFile, reportFile, ...(failure ? { failure } : {}), sandboxed: run.sandboxed };
 }
 
+/** What an agent step cost, in the shape the budgets, the run record and the ledger use (0 when the CLI said nothing). */
+export function spendOf(r: AgentResult): { costUsd: number; tokens: number } {
+  return { costUsd: r.parsed.costUsd ?? 0, tokens: r.parsed.usage?.totalTokens ?? 0 };
+}
+
 /** The JIDOKA_* contract of DESIGN.md, given to every adapter (harmless to those that ignore it). */
 function jidokaEnv(req: AgentRequest, promptFile: string, reportFile: string): Record<string, string> {
   return {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { runAgent } from '../agents/run-agent.js';
+import { type AgentResult, runAgent } from '../agents/run-agent.js';
 import { agentTimeoutMs } from '../config/agents.js';
 import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -31,6 +31,13 @@ import { placeholderReason, type Why } from './incident/whys.js';
  * happened, and the incident's timeline records it.
  */
 
+/** The diagnose agent's step, for the caller's run record: its folder, start and result (spend, denials). */
+export interface DiagnoseStep {
+  dir: string;
+  started: number;
+  result: AgentResult;
+}
+
 export interface ReplanResult {
   /** The revised plan's id, when one was filed. */
   planId?: string;
@@ -40,6 +47,8 @@ export interface ReplanResult {
   agentFailure?: string;
   /** Why nothing ran (no diagnose agent configured). */
   skipped?: string;
+  /** The agent's step, when it ran. */
+  step?: DiagnoseStep;
 }
 
 export async function replan(input: {
@@ -59,6 +68,7 @@ export async function replan(input: {
   const stepDir = freshDir(join(jidokaPaths(root).runs, `andon-${incidentId}`), 'replan');
   const staging = join(stepDir, 'plans');
   mkdirSync(staging, { recursive: true });
+  const started = Date.now();
   const result = await runAgent({
     role: 'diagnose',
     agent,
@@ -70,13 +80,14 @@ export async function replan(input: {
     timeoutMs: agentTimeoutMs(config, agent),
     maxOutputBytes: config.limits.maxOutputBytes,
   });
+  const step = { dir: stepDir, started, result };
   const written = readdirSync(staging)
     .filter((n) => n.endsWith('.md'))
     .sort();
   if (!written.length) {
     const why = result.failure ?? 'the diagnose agent wrote no plan file into JIDOKA_PLANS_DIR';
     appendTimeline(incident.file, `Meta-Andon: no revised plan (${why})`);
-    return { problems: [], agentFailure: why };
+    return { problems: [], agentFailure: why, step };
   }
   // One revised plan per incident; extra files stay in the run folder.
   let text = readFileSync(join(staging, written[0]!), 'utf8');
@@ -101,7 +112,13 @@ export async function replan(input: {
     `Meta-Andon: revised plan [${id}](../../../plans/${id}.md) ${problems.length ? `filed as invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})` : 'proposed'} by the diagnose agent; it supersedes \`${plan.id}\``,
   );
   log().info({ plan: plan.id, revised: id, incident: incidentId }, 'Meta-Andon: revised plan proposed');
-  return { planId: id, file: dest, problems, ...(result.failure ? { agentFailure: result.failure } : {}) };
+  return {
+    planId: id,
+    file: dest,
+    problems,
+    ...(result.failure ? { agentFailure: result.failure } : {}),
+    step,
+  };
 }
 
 function replanPrompt(root: string, plan: Plan, incidentText: string, staging: string): string {
@@ -148,6 +165,8 @@ export interface DraftResult {
   drafted: boolean;
   whys: Why[];
   reason?: string;
+  /** The agent's step, when it ran. */
+  step?: DiagnoseStep;
 }
 
 /**
@@ -169,6 +188,7 @@ export async function draftWhys(input: {
   const incident = readIncident(root, incidentId);
   if (!agent) return { drafted: false, whys: [], reason: 'no diagnose agent is configured' };
   const stepDir = freshDir(join(jidokaPaths(root).runs, `andon-${incidentId}`), 'whys');
+  const started = Date.now();
   const result = await runAgent({
     role: 'diagnose',
     agent,
@@ -180,6 +200,7 @@ export async function draftWhys(input: {
     timeoutMs: agentTimeoutMs(config, agent),
     maxOutputBytes: config.limits.maxOutputBytes,
   });
+  const step = { dir: stepDir, started, result };
   const whys = readWhysReport(result.reportFile);
   const complete = whys.filter(
     (w) =>
@@ -195,7 +216,7 @@ export async function draftWhys(input: {
       incident.file,
       `the diagnose agent did not draft the whys (${reason}); they are left for a human`,
     );
-    return { drafted: false, whys: complete, reason };
+    return { drafted: false, whys: complete, reason, step };
   }
   const current = readFileSync(incident.file, 'utf8');
   const section = [
@@ -207,7 +228,7 @@ export async function draftWhys(input: {
   text = setFrontmatterField(text, 'status', 'analyzed');
   writeFileAtomic(incident.file, text);
   appendTimeline(incident.file, `the diagnose agent drafted ${complete.length} whys`);
-  return { drafted: true, whys: complete };
+  return { drafted: true, whys: complete, step };
 }
 
 function whysPrompt(incidentText: string): string {

@@ -16,7 +16,7 @@ import { allocateIncident } from './incident/files.js';
 import { incidentTitle, renderIncident } from './incident/page.js';
 import { BREAKER_TITLES } from './incident/record.js';
 import { raiseYellow, readLine, setStopped } from './line.js';
-import { draftWhys } from './replan.js';
+import { type DraftResult, draftWhys } from './replan.js';
 
 /**
  * Pull the cord: the one way a breaker (or a human) stops the line. In
@@ -61,6 +61,8 @@ export interface StopResult {
   preservedSha?: string;
   rolledBack: boolean;
   alerts: AlertOutcome[];
+  /** The diagnose agent's draft of the whys, when it was asked for one (its step's spend goes in the run record). */
+  whys?: DraftResult;
 }
 
 export async function stopLine(input: StopInput): Promise<StopResult> {
@@ -195,12 +197,17 @@ export async function stopLine(input: StopInput): Promise<StopResult> {
     const current = readFileSync(file, 'utf8');
     writeFileAtomic(file, `${current.trimEnd()}\n${lines}\n`);
   }
-  if (input.draftWhys && config.agents.diagnose && severity === 'red')
-    await draftWhys({ root, config, incidentId: id, ...(worktree ? { cwd: worktree } : {}) }).catch(
-      (err: unknown) =>
-        log().warn({ incident: id, err: errorText(err) }, 'the diagnose agent could not draft the whys'),
-    );
+  const whys =
+    input.draftWhys && config.agents.diagnose && severity === 'red'
+      ? await draftWhys({ root, config, incidentId: id, ...(worktree ? { cwd: worktree } : {}) }).catch(
+          (err: unknown) => {
+            log().warn({ incident: id, err: errorText(err) }, 'the diagnose agent could not draft the whys');
+            return undefined;
+          },
+        )
+      : undefined;
   return {
+    ...(whys ? { whys } : {}),
     incidentId: id,
     incidentFile: file,
     ...(preservedRef ? { preservedRef } : {}),

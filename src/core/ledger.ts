@@ -35,3 +35,20 @@ export function readLedger(root: string): LedgerEntry[] {
   }
   return out;
 }
+
+/**
+ * What the agents spent on `day` (`YYYY-MM-DD`, UTC), from the ledger: each
+ * agent step's spend is written to exactly one entry (a plan run's steps to
+ * its `run.finished`, an audit's to `audit.finished`, a docs sync's to
+ * `docs.agent`), so summing every entry that carries `costUsd` or `tokens`
+ * counts each step once. `jidoka status` and the daily budget both read this.
+ */
+export function spentOn(entries: LedgerEntry[], day: string): { usd: number; tokens: number } {
+  const spent = { usd: 0, tokens: 0 };
+  for (const e of entries) {
+    if (!e.at.startsWith(day)) continue;
+    if (typeof e.costUsd === 'number') spent.usd += e.costUsd;
+    if (typeof e.tokens === 'number') spent.tokens += e.tokens;
+  }
+  return spent;
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { appendLedger } from '../core/ledger.js';
@@ -20,6 +20,8 @@ export interface StepSummary {
   outcome: string;
   costUsd?: number;
   tokens?: number;
+  /** Tool uses the agent's CLI refused in this step (claude's `permission_denials`). */
+  permissionDenials?: string[];
   detail?: Record<string, unknown>;
 }
 
@@ -32,8 +34,11 @@ export interface RunRecord {
   outcome?: string;
   resumedFrom?: { chunk: number; attempt: number; step: string };
   steps: StepSummary[];
+  /** The sums of the steps' spend: what the run's `run.finished` ledger line carries. */
   costUsd: number;
   tokens: number;
+  /** Tool uses refused across the steps, counted (a finding `jidoka review` shows). */
+  permissionDenials: number;
 }
 
 export function newRunId(planId: string, now = new Date()): string {
@@ -53,6 +58,7 @@ export function startRun(root: string, planId: string, resumedFrom?: RunRecord['
     steps: [],
     costUsd: 0,
     tokens: 0,
+    permissionDenials: 0,
     ...(resumedFrom ? { resumedFrom } : {}),
   };
   saveRun(run);
@@ -80,6 +86,7 @@ export function recordStep(run: RunRecord, step: StepSummary): void {
   run.steps.push(step);
   run.costUsd += step.costUsd ?? 0;
   run.tokens += step.tokens ?? 0;
+  run.permissionDenials += step.permissionDenials?.length ?? 0;
   saveRun(run);
 }
 
@@ -104,8 +111,18 @@ export function finishRun(
     outcome,
     costUsd: run.costUsd,
     tokens: run.tokens,
+    ...(run.permissionDenials ? { permissionDenials: run.permissionDenials } : {}),
     ...fields,
   });
+}
+
+/** A run's record as saved, or undefined when it is missing or unreadable (a run cleaned up by hand). */
+export function readRun(root: string, runId: string): RunRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(jidokaPaths(root).runs, runId, 'run.json'), 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 function saveRun(run: RunRecord): void {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type AndonSummary, andonSummary } from '../andon/summary.js';
 import type { Config } from '../config/schema.js';
-import { readLedger } from '../core/ledger.js';
+import { readLedger, spentOn } from '../core/ledger.js';
 import { isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import { readPlanState } from '../loops/execute/plan-state.js';
@@ -49,8 +49,7 @@ export function collectStatus(root: string, config: Config): Status {
         ...(st.activePid ? { pid: st.activePid } : {}),
       });
   }
-  const today = new Date().toISOString().slice(0, 10);
-  const finished = readLedger(root).filter((l) => l.event === 'run.finished' && l.at.startsWith(today));
+  const today = spentOn(readLedger(root), new Date().toISOString().slice(0, 10));
   return {
     andon: andonSummary(root),
     daemon:
@@ -61,8 +60,8 @@ export function collectStatus(root: string, config: Config): Status {
     running,
     plans,
     spend: {
-      todayUsd: finished.reduce((n, l) => n + (typeof l.costUsd === 'number' ? l.costUsd : 0), 0),
-      todayTokens: finished.reduce((n, l) => n + (typeof l.tokens === 'number' ? l.tokens : 0), 0),
+      todayUsd: today.usd,
+      todayTokens: today.tokens,
       limitUsdPerDay: config.limits.budgetUsdPerDay,
       plans: spendPlans,
     },

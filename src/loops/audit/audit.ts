@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { Logger } from 'pino';
-import { runAgent } from '../../agents/run-agent.js';
+import { runAgent, spendOf } from '../../agents/run-agent.js';
 import { agentTimeoutMs, requireAgent } from '../../config/agents.js';
 import type { Config } from '../../config/schema.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
@@ -98,6 +98,8 @@ export async function runAudit(opts: {
     overLimit: outcome.overLimit,
     ...(outcome.discarded?.length ? { discarded: outcome.discarded } : {}),
     ...(outcome.agentFailure ? { agentFailure: outcome.agentFailure } : {}),
+    // The auditor's spend, counted once here (`jidoka status`, the daily budget).
+    ...spendOf(result),
   });
   return outcome;
 }

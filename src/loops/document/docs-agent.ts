@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runAgent } from '../../agents/run-agent.js';
+import { join, relative } from 'node:path';
+import { runAgent, spendOf } from '../../agents/run-agent.js';
 import { agentTimeoutMs } from '../../config/agents.js';
 import type { AgentConfig, Config } from '../../config/schema.js';
+import { appendLedger } from '../../core/ledger.js';
 import { jidokaPaths } from '../../core/paths.js';
 import { changedFiles } from './git.js';
 import { buildDocsPrompt } from './prompt.js';
@@ -62,6 +63,12 @@ export async function runDocsAgent(step: DocsAgentStep): Promise<DocsAgentOutcom
     timeoutMs: agentTimeoutMs(step.config, step.agent),
     maxOutputBytes: step.config.limits.maxOutputBytes,
     signal: step.signal,
+  });
+  // The docs agent's spend, counted once here (`jidoka status`, the daily budget), whatever it came to.
+  appendLedger(step.root, 'docs.agent', {
+    stepDir: relative(step.root, stepDir),
+    outcome: run.failure ? 'failed' : 'finished',
+    ...spendOf(run),
   });
   if (run.failure) return { kind: 'failed', failure: run.failure, stepDir };
   const outsideWiki = (await changedFiles(step.dir)).filter((f) => !f.startsWith(`${step.wikiRel}/`));

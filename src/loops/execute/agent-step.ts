@@ -1,6 +1,6 @@
-import { type AgentRequest, type AgentResult, runAgent } from '../../agents/run-agent.js';
+import { type AgentRequest, type AgentResult, runAgent, spendOf } from '../../agents/run-agent.js';
 import { agentTimeoutMs, requireAgent } from '../../config/agents.js';
-import { recordStep } from '../run-record.js';
+import { type RunRecord, recordStep } from '../run-record.js';
 import type { AttemptContext } from './attempt.js';
 
 /**
@@ -30,16 +30,38 @@ export async function agentStep(
     maxOutputBytes: ctx.config.limits.maxOutputBytes,
     ...extra,
   });
-  recordStep(ctx.run, {
-    name: role,
-    chunk: ctx.chunk.number,
-    attempt: ctx.state.attempt,
-    dir,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
+  recordAgentStep(
+    ctx.run,
+    { name: role, dir, started, chunk: ctx.chunk.number, attempt: ctx.state.attempt },
+    result,
+  );
+  return result;
+}
+
+/**
+ * Every agent step of a run (maker, checker, goal-checker, diagnose) is
+ * recorded here, the one way: its spend (what the run's total, the ledger
+ * and `jidoka status` add up), exit, session and the tool uses its CLI
+ * refused.
+ */
+export function recordAgentStep(
+  run: RunRecord,
+  step: { name: string; dir: string; started: number; chunk?: number; attempt?: number },
+  result: AgentResult,
+): void {
+  const spent = spendOf(result);
+  const denials = result.parsed.permissionDenials ?? [];
+  recordStep(run, {
+    name: step.name,
+    ...(step.chunk !== undefined ? { chunk: step.chunk } : {}),
+    ...(step.attempt !== undefined ? { attempt: step.attempt } : {}),
+    dir: step.dir,
+    startedAt: new Date(step.started).toISOString(),
+    durationMs: Date.now() - step.started,
     outcome: result.failure ? `failed: ${result.failure}` : 'finished',
-    ...(result.parsed.costUsd !== undefined ? { costUsd: result.parsed.costUsd } : {}),
-    ...(result.parsed.usage ? { tokens: result.parsed.usage.totalTokens } : {}),
+    costUsd: spent.costUsd,
+    tokens: spent.tokens,
+    ...(denials.length ? { permissionDenials: denials } : {}),
     detail: {
       exitCode: result.run.exitCode,
       timedOut: result.run.timedOut,
@@ -48,10 +70,4 @@ export async function agentStep(
       turns: result.parsed.turns,
     },
   });
-  return result;
-}
-
-/** What an agent step cost, in the shape the budgets and the attempt's spend use. */
-export function spendOf(r: AgentResult): { costUsd: number; tokens: number } {
-  return { costUsd: r.parsed.costUsd ?? 0, tokens: r.parsed.usage?.totalTokens ?? 0 };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AgentResult } from '../../agents/run-agent.js';
+import { type AgentResult, spendOf } from '../../agents/run-agent.js';
 import { noProgress, stepTimeout } from '../../andon/breakers.js';
 import { failureFingerprint } from '../../andon/fingerprint.js';
 import { clearYellow, raiseYellow } from '../../andon/line.js';
@@ -10,7 +10,6 @@ import { diffStat, diffWorktree } from '../../git/diff.js';
 import type { Chunk, Plan } from '../../plans/types.js';
 import { type CheckSpec, failingOutput, runChecks } from '../checks.js';
 import { type RunRecord, recordStep, stepDir } from '../run-record.js';
-import { spendOf } from './agent-step.js';
 import { runChecker } from './checker.js';
 import {
   type Candidate,
@@ -53,7 +52,11 @@ export interface AttemptContext {
   refreshSetup?: () => Promise<Finding | undefined>;
 }
 
-type Spend = { costUsd: number; tokens: number };
+/** Tool uses an agent's CLI refused, by the step that was refused (e.g. the maker could not run `npm test`). */
+export type Denials = Partial<Record<'maker' | 'checker' | 'goal', string[]>>;
+
+/** What the attempt's agents spent, and what their CLIs refused them: carried by every outcome. */
+type Spend = { costUsd: number; tokens: number; permissionDenials?: Denials };
 
 /**
  * How an attempt ended (the kinds are defined in agents/LANGUAGE.md):
@@ -102,7 +105,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   const scope = stepScope(ctx.root, ctx.config, ctx.plan.id);
   const outside = await outsideSnapshot(scope);
   const maker = await runMaker(ctx);
-  add(spend, spendOf(maker.result));
+  tally(spend, 'maker', maker.result);
   if (maker.interrupted) return { kind: 'interrupted', ...spend };
   // The plan's own refs first (their finding says exactly what moved), then everything else outside.
   const moved = await refsMoved(ctx, before);
@@ -146,8 +149,8 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     ctx.config.limits.maxOutputBytes,
     'the full patch is in the worktree',
   );
-  const checker = await runChecker(ctx, judged, candidate, diff);
-  add(spend, spendOf(checker.result));
+  const checker = await runChecker(ctx, judged, candidate, diff, spend.permissionDenials?.maker ?? []);
+  tally(spend, 'checker', checker.result);
   if (ctx.signal?.aborted) return { kind: 'interrupted', ...spend };
   const afterChecker = await outsideChanged(scope, beforeChecker, 'the checker step');
   if (afterChecker.finding) return abnormal(ctx, spend, [afterChecker.finding], checks, candidate.changes);
@@ -325,9 +328,13 @@ async function abnormal(
   };
 }
 
-function add(spend: Spend, more: Spend): void {
+/** One agent step's spend and refused tool uses, added to the attempt's. */
+function tally(spend: Spend, step: 'maker' | 'checker', r: AgentResult): void {
+  const more = spendOf(r);
   spend.costUsd += more.costUsd;
   spend.tokens += more.tokens;
+  const denied = r.parsed.permissionDenials ?? [];
+  if (denied.length) spend.permissionDenials = { ...spend.permissionDenials, [step]: denied };
 }
 
 /** The end of what the agent printed, where its error is. */

@@ -1,12 +1,13 @@
 import { budget } from '../../andon/breakers.js';
-import { readLedger } from '../../core/ledger.js';
+import { readLedger, spentOn } from '../../core/ledger.js';
 import type { Finding } from '../../core/types.js';
 import type { PlanRun } from './plan-run.js';
 
 /**
  * The budget breaker before a dispatch, against the plan's spend plus
- * `extra` (spent by the running attempt). Today's spend is the finished runs
- * in the ledger plus this run's own, which the ledger has not seen yet.
+ * `extra` (spent by the running attempt). Today's spend is what the ledger
+ * recorded (finished runs, audits, docs syncs) plus this run's own, which the
+ * ledger has not seen yet.
  */
 export function overBudget(p: PlanRun, extra = { costUsd: 0, tokens: 0 }): Finding | undefined {
   const planUsd = p.state.spend.usd + extra.costUsd;
@@ -21,8 +22,5 @@ export function overBudget(p: PlanRun, extra = { costUsd: 0, tokens: 0 }): Findi
 }
 
 function spentToday(root: string): number {
-  const today = new Date().toISOString().slice(0, 10);
-  return readLedger(root)
-    .filter((e) => e.event === 'run.finished' && e.at.startsWith(today))
-    .reduce((n, e) => n + (typeof e.costUsd === 'number' ? e.costUsd : 0), 0);
+  return spentOn(readLedger(root), new Date().toISOString().slice(0, 10)).usd;
 }

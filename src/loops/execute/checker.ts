@@ -20,7 +20,8 @@ export type CheckerVerdict =
 
 /**
  * The checker step: a different agent reads the chunk, the diff the guards
- * saw and Jidoka's check results, and writes its verdict to a report file.
+ * saw, Jidoka's check results and the tool uses the maker's CLI refused, and
+ * writes its verdict to a report file.
  * Only that file counts (agents/verdict.ts reads it strictly); the checker
  * is read-only, so a worktree it changed voids its approval.
  */
@@ -29,6 +30,7 @@ export async function runChecker(
   checks: CheckResult[],
   candidate: Candidate,
   diff: string,
+  makerDenials: string[],
 ): Promise<{ result: AgentResult; verdict: CheckerVerdict }> {
   const { changes } = candidate;
   const { state, chunk } = ctx;
@@ -42,6 +44,7 @@ export async function runChecker(
     attempt: state.attempt,
     diff: diff || `(no textual diff; ${changes.length} file(s) changed)`,
     checks,
+    makerDenials,
     reportFile: join(dir, 'report.json'),
     tool: requireAgent(ctx.config, 'checker').adapter,
   });

@@ -1,12 +1,14 @@
+import { spendOf } from '../../agents/run-agent.js';
 import { finding } from '../../andon/finding.js';
-import { replan } from '../../andon/replan.js';
+import { type DiagnoseStep, replan } from '../../andon/replan.js';
 import { type StopInput, stopLine } from '../../andon/stop.js';
 import type { Finding } from '../../core/types.js';
 import { setPlanStatus } from '../../plans/store.js';
 import { finishRun } from '../run-record.js';
+import { recordAgentStep } from './agent-step.js';
 import type { AttemptOutcome } from './attempt.js';
 import type { ExecuteOutcome, PlanRun } from './plan-run.js';
-import { finishState, stopAttempt, writePlanState } from './plan-state.js';
+import { addSpend, finishState, stopAttempt, writePlanState } from './plan-state.js';
 
 /**
  * The ways a plan's run ends, each one named: finished (done, failed,
@@ -49,7 +51,8 @@ export function interrupted(p: PlanRun, where: string): ExecuteOutcome {
 /** Red: the line stops on the first red finding (or the first), with the attempt's facts when there are some. */
 export async function stop(p: PlanRun, findings: Finding[], outcome?: Abnormal): Promise<ExecuteOutcome> {
   const main = findings.find((f) => f.line === 'red') ?? findings[0]!;
-  const { incidentId } = await stopLine(stopInput(p, main, outcome));
+  const { incidentId, whys } = await stopLine(stopInput(p, main, outcome));
+  recordDiagnose(p, whys?.step);
   stopAttempt(p.state, incidentId, p.run.id);
   return finish(p, 'stopped', `the line is stopped: ${main.message} (incident ${incidentId})`, incidentId);
 }
@@ -63,7 +66,7 @@ export async function failPlan(p: PlanRun, why: string, findings?: Finding[]): P
       attempts: state.attempts.length,
     });
   const last = [...state.attempts].reverse().find((a) => a.outcome !== 'accepted');
-  const { incidentId } = await stopLine({
+  const { incidentId, whys } = await stopLine({
     ...stopInput(p, f),
     failingChecks: [],
     logExcerpt: state.lastFailure
@@ -75,11 +78,23 @@ export async function failPlan(p: PlanRun, why: string, findings?: Finding[]): P
     ],
   });
   if (last && !last.incident) last.incident = incidentId;
-  const outcome = finish(p, 'failed', `plan ${plan.id} failed: ${why} (incident ${incidentId})`, incidentId);
-  await replan({ root: p.opts.root, config: p.opts.config, plan, incidentId }).catch((err: unknown) => {
-    p.opts.logger.warn({ err }, `the diagnose role could not write a revised plan for ${plan.id}`);
-  });
-  return outcome;
+  recordDiagnose(p, whys?.step);
+  // The re-plan runs before the run is finished, so its spend is in the run's record and ledger line.
+  const revised = await replan({ root: p.opts.root, config: p.opts.config, plan, incidentId }).catch(
+    (err: unknown) => {
+      p.opts.logger.warn({ err }, `the diagnose role could not write a revised plan for ${plan.id}`);
+      return undefined;
+    },
+  );
+  recordDiagnose(p, revised?.step);
+  return finish(p, 'failed', `plan ${plan.id} failed: ${why} (incident ${incidentId})`, incidentId);
+}
+
+/** A diagnose agent's step during this run: in the run record and the plan's spend, like every agent step. */
+function recordDiagnose(p: PlanRun, step: DiagnoseStep | undefined): void {
+  if (!step) return;
+  recordAgentStep(p.run, { name: 'diagnose', dir: step.dir, started: step.started }, step.result);
+  addSpend(p.state, spendOf(step.result));
 }
 
 /** What stopLine needs for a red stop on this plan's current chunk and attempt. */

@@ -20,6 +20,7 @@ import {
   addSpend,
   enterStep,
   failAttempt,
+  metGoal,
   missGoal,
   recordAttempt,
   reopenLastChunk,
@@ -176,16 +177,20 @@ async function runGoalPhase(p: PlanRun): Promise<Next> {
   if (unsound) return stop(p, [unsound]);
   const over = overBudget(p);
   if (over) return stop(p, [over]);
+  const started = Date.now();
   const goal = await checkGoal(p);
+  addSpend(state, goal);
   if (goal.outside) return stop(p, [goal.outside]);
   if (opts.signal?.aborted) return interrupted(p, 'interrupted during the goal check');
-  if (goal.met)
+  if (goal.met) {
+    metGoal(state, plan.chunks.length, p.run.id, goal, Date.now() - started);
     return finish(
       p,
       'done',
       `plan ${plan.id} is done: ${plan.chunks.length} chunk(s) committed on ${p.worktree.branch}; review with \`jidoka review ${plan.id}\``,
     );
-  missGoal(state, plan.chunks.length, p.run.id, goal.reasons);
+  }
+  missGoal(state, plan.chunks.length, p.run.id, goal, Date.now() - started);
   if (state.goalAttempt >= opts.config.limits.maxAttempts)
     return failPlan(p, `the goal was not met after ${state.goalAttempt} goal check(s)`);
   const tripped = await failureBreakers(p);

@@ -1,24 +1,35 @@
 import { join } from 'node:path';
 import { buildPrompt } from '../../agents/prompt.js';
-import { runAgent } from '../../agents/run-agent.js';
+import { runAgent, spendOf } from '../../agents/run-agent.js';
 import { readGoalVerdict } from '../../agents/verdict.js';
 import { agentTimeoutMs } from '../../config/agents.js';
 import type { Config } from '../../config/schema.js';
-import type { Finding } from '../../core/types.js';
+import type { CheckResult, Finding } from '../../core/types.js';
 import { gitAt } from '../../git/repo.js';
 import { type CheckSpec, failingOutput, runChecks } from '../checks.js';
 import { recordStep, stepDir } from '../run-record.js';
+import { recordAgentStep } from './agent-step.js';
 import { outsideChanged, outsideSnapshot, stepScope } from './outside-check.js';
 import type { PlanRun } from './plan-run.js';
-import { addSpend } from './plan-state.js';
 
 export interface GoalResult {
   met: boolean;
   reasons: string[];
   output: string;
+  /** The goal checks Jidoka ran (none when the plan changed since its approval). */
+  checks: CheckResult[];
+  /** The goal-checker's verdict as its report said it, when it gave a usable one. */
+  verdict?: { met: boolean; evidence: string[] };
+  /** The tool uses the goal-checker's CLI refused: shown with its verdict. */
+  permissionDenials?: string[];
+  /** What the goal-checker spent (zero when it did not run). */
+  costUsd: number;
+  tokens: number;
   /** Something outside the goal steps' writable paths changed: the line stops, whatever the verdict. */
   outside?: Finding;
 }
+
+const NOTHING_SPENT = { checks: [], costUsd: 0, tokens: 0 };
 
 /**
  * Is the plan's goal met? Objective checks first (the plan's goal checks,
@@ -35,6 +46,7 @@ export async function checkGoal(p: PlanRun): Promise<GoalResult> {
         `plan ${plan.id} changed since a human approved it, so its goal checks will not run; re-approve it with \`jidoka plan approve ${plan.id}\``,
       ],
       output: '',
+      ...NOTHING_SPENT,
     };
   }
   const scope = stepScope(p.opts.root, p.opts.config, plan.id);
@@ -52,10 +64,18 @@ async function goalSteps(p: PlanRun): Promise<GoalResult> {
       met: false,
       reasons: failed.map((c) => `goal check \`${c.command}\` exited ${c.exitCode ?? c.signal}`),
       output: failingOutput(checks, p.opts.config.limits.maxLogExcerptBytes),
+      ...NOTHING_SPENT,
+      checks,
     };
   }
   if (!p.opts.config.agents.goal)
-    return { met: true, reasons: ['goal checks passed (no goal agent configured)'], output: '' };
+    return {
+      met: true,
+      reasons: ['goal checks passed (no goal agent configured)'],
+      output: '',
+      ...NOTHING_SPENT,
+      checks,
+    };
   return runGoalChecker(p, checks);
 }
 
@@ -69,7 +89,7 @@ export function goalSpecs(commands: string[], config: Config): CheckSpec[] {
   }));
 }
 
-async function runGoalChecks(p: PlanRun) {
+async function runGoalChecks(p: PlanRun): Promise<CheckResult[]> {
   const { config, signal } = p.opts;
   const dir = stepDir(p.run, 'goal-checks', p.plan.chunks.length + 1, p.state.goalAttempt + 1);
   const checks = await runChecks({
@@ -90,10 +110,7 @@ async function runGoalChecks(p: PlanRun) {
   return checks;
 }
 
-async function runGoalChecker(
-  p: PlanRun,
-  checks: Awaited<ReturnType<typeof runGoalChecks>>,
-): Promise<GoalResult> {
+async function runGoalChecker(p: PlanRun, checks: CheckResult[]): Promise<GoalResult> {
   const { config, signal, root } = p.opts;
   const { plan, state } = p;
   const agent = config.agents.goal!;
@@ -113,20 +130,25 @@ async function runGoalChecker(
     maxOutputBytes: config.limits.maxOutputBytes,
     ...(signal ? { signal } : {}),
   });
-  addSpend(state, { costUsd: result.parsed.costUsd ?? 0, tokens: result.parsed.usage?.totalTokens ?? 0 });
-  recordStep(p.run, {
-    name: 'goal',
-    dir,
-    detail: { processMs: result.run.durationMs, exitCode: result.run.exitCode },
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    outcome: result.failure ? `failed: ${result.failure}` : 'finished',
-    ...(result.parsed.costUsd !== undefined ? { costUsd: result.parsed.costUsd } : {}),
-  });
+  const at = { chunk: plan.chunks.length + 1, attempt: state.goalAttempt + 1 };
+  recordAgentStep(p.run, { name: 'goal', dir, started, ...at }, result);
+  const denials = result.parsed.permissionDenials ?? [];
+  const spent = { checks, ...spendOf(result), ...(denials.length ? { permissionDenials: denials } : {}) };
   if (result.failure)
-    return { met: false, reasons: [`the goal-checker failed: ${result.failure}`], output: '' };
+    return { met: false, reasons: [`the goal-checker failed: ${result.failure}`], output: '', ...spent };
   const verdict = readGoalVerdict(result.reportFile);
   if (!verdict.ok)
-    return { met: false, reasons: [`the goal-checker's report is unusable: ${verdict.error}`], output: '' };
-  return { met: verdict.met, reasons: verdict.evidence, output: '' };
+    return {
+      met: false,
+      reasons: [`the goal-checker's report is unusable: ${verdict.error}`],
+      output: '',
+      ...spent,
+    };
+  return {
+    met: verdict.met,
+    reasons: verdict.evidence,
+    output: '',
+    verdict: { met: verdict.met, evidence: verdict.evidence },
+    ...spent,
+  };
 }

@@ -4,7 +4,8 @@ import { reportedTotal } from '../../andon/guards.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { jidokaPaths } from '../../core/paths.js';
 import type { Category, CheckResult } from '../../core/types.js';
-import type { AttemptOutcome } from './attempt.js';
+import type { AttemptOutcome, Denials } from './attempt.js';
+import type { GoalResult } from './goal.js';
 
 /**
  * The execution loop's checkpoint for one plan, `.jidoka/state/plans/<id>.json`,
@@ -31,7 +32,10 @@ export interface AttemptRecord {
   tokens: number;
   durationMs: number;
   checks: { name: string; passed: boolean; exitCode: number | null; durationMs: number }[];
+  /** The checker's verdict (`approve`, `reject`), or the goal-checker's (`met`, `not met`) with its evidence. */
   verdict?: { decision: string; reasons: string[] };
+  /** Tool uses each agent's CLI refused in this attempt (a finding the review shows and counts). */
+  permissionDenials?: Denials;
   commit?: string;
   incident?: string;
   /** The failure's category (checks, agent, a breaker's), for incidents opened by a run of failures. */
@@ -177,22 +181,48 @@ export function stopAttempt(state: PlanState, incidentId: string, runId: string)
   state.step = 'start';
 }
 
+/** The goal was met: the goal-checker's verdict, its evidence and its spend, for the review. */
+export function metGoal(state: PlanState, chunks: number, runId: string, goal: GoalResult, ms: number): void {
+  state.attempts.push(goalAttempt(state.goalAttempt + 1, chunks, runId, goal, ms));
+}
+
 /** The goal was not met: one goal attempt used, one more failure in a row. */
-export function missGoal(state: PlanState, chunks: number, runId: string, reasons: string[]): void {
+export function missGoal(
+  state: PlanState,
+  chunks: number,
+  runId: string,
+  goal: GoalResult,
+  ms: number,
+): void {
   state.goalAttempt++;
   state.consecutiveFailures++;
-  state.attempts.push({
+  state.attempts.push(goalAttempt(state.goalAttempt, chunks, runId, goal, ms));
+}
+
+/** The record of one goal check: it counts as the attempt `chunks + 1`, as the review reads it. */
+function goalAttempt(
+  attempt: number,
+  chunks: number,
+  runId: string,
+  goal: GoalResult,
+  durationMs: number,
+): AttemptRecord {
+  return {
     chunk: chunks + 1,
-    attempt: state.goalAttempt,
+    attempt,
     runId,
-    outcome: 'failed',
-    reasons,
-    costUsd: 0,
-    tokens: 0,
-    durationMs: 0,
-    checks: [],
+    outcome: goal.met ? 'accepted' : 'failed',
+    reasons: goal.reasons,
+    costUsd: goal.costUsd,
+    tokens: goal.tokens,
+    durationMs,
+    checks: goal.checks.map(checkFacts),
+    ...(goal.verdict
+      ? { verdict: { decision: goal.verdict.met ? 'met' : 'not met', reasons: goal.verdict.evidence } }
+      : {}),
+    ...(goal.permissionDenials ? { permissionDenials: { goal: goal.permissionDenials } } : {}),
     at: new Date().toISOString(),
-  });
+  };
 }
 
 /** After a missed goal the maker fixes forward on the last chunk, from HEAD, with the goal-checker's evidence. */
@@ -228,20 +258,21 @@ export function recordAttempt(state: PlanState, runId: string, o: AttemptOutcome
     costUsd: o.costUsd,
     tokens: o.tokens,
     durationMs,
-    checks: checks.map((c) => ({
-      name: c.name,
-      passed: c.passed,
-      exitCode: c.exitCode,
-      durationMs: c.durationMs,
-    })),
+    checks: checks.map(checkFacts),
     ...(o.kind === 'accepted'
       ? { verdict: { decision: 'approve', reasons: o.verdictReasons } }
       : o.kind === 'rejected'
         ? { verdict: { decision: 'reject', reasons: o.reasons } }
         : {}),
+    ...(o.permissionDenials ? { permissionDenials: o.permissionDenials } : {}),
     ...(category ? { category } : {}),
     at: new Date().toISOString(),
   });
+}
+
+/** What the record keeps of a check: the output stays in the run's step folder. */
+function checkFacts(c: CheckResult): AttemptRecord['checks'][number] {
+  return { name: c.name, passed: c.passed, exitCode: c.exitCode, durationMs: c.durationMs };
 }
 
 function attemptReasons(o: AttemptOutcome): string[] {
