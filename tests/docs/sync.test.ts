@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLine, setStopped } from '../../src/andon/line.js';
 import { loadConfig } from '../../src/config/load.js';
+import { readLedger } from '../../src/core/ledger.js';
 import { syncDocs } from '../../src/loops/document/document.js';
+import { collectStatus } from '../../src/status/status.js';
 import { lintWiki } from '../../src/wiki/lint.js';
 import { commitAll, git, page, tempDir, tempRepo, write } from '../wiki/helpers.js';
 
@@ -291,3 +293,18 @@ describe('jidoka docs sync', () => {
 function readdir(dir: string): string[] {
   return readdirSync(join(dir, '.jidoka', 'runs')).sort();
 }
+
+describe('docs sync spend', () => {
+  it("counts the docs agent's spend once in the ledger, and so in `jidoka status`, also when it failed", async () => {
+    const r = repo();
+    const spent = { usage: { inputTokens: 1200, outputTokens: 34, costUsd: 0.25 } };
+    writeFileSync(r.script, JSON.stringify({ docs: [[{ report: spent }, { exit: 3 }]] }));
+    await expect(syncDocs({ root: r.dir, config: configOf(r.dir), now: NOW })).resolves.toMatchObject({
+      status: 'agent-failed',
+    });
+    const entries = readLedger(r.dir).filter((e) => e.event === 'docs.agent');
+    expect(entries).toMatchObject([{ outcome: 'failed', costUsd: 0.25, tokens: 1234 }]);
+    const status = collectStatus(r.dir, configOf(r.dir));
+    expect(status.spend).toMatchObject({ todayUsd: 0.25, todayTokens: 1234 });
+  });
+});
