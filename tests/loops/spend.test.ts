@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onePlan } from '../breakers/harness.js';
-import { approve, met, reject, setupLine, write } from '../support/line.js';
+import { approve, reject, setupLine, write } from '../support/line.js';
 import { runCli } from '../support/repo.js';
 
 /**
