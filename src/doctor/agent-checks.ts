@@ -10,8 +10,9 @@ import {
   type Role,
 } from '../config/schema.js';
 import { parseYaml } from '../core/yaml.js';
+import { checkAgentSetup } from './agent-setup.js';
 import type { DoctorCheck } from './report.js';
-import { resolveExecutable } from './which.js';
+import { notExecutable, resolveExecutable } from './which.js';
 
 type CliAdapter = Exclude<AdapterName, 'command'>;
 
@@ -82,6 +83,11 @@ export async function checkAgents(input: AgentCheckInput): Promise<DoctorCheck[]
   const out: DoctorCheck[] = [];
   if (config) out.push(coverage(configured));
   out.push(...roleChecks);
+  // What would make every step of a role fail, seen without running it (and so without spending).
+  for (const role of configured) {
+    const setup = checkAgentSetup(role, config!.agents[role]!);
+    if (setup) out.push(setup);
+  }
   out.push(
     await surveyOthers(
       ADAPTERS.filter((a): a is CliAdapter => a !== 'command' && !usedDefaults.has(a)),
@@ -137,7 +143,9 @@ async function checkRole(role: Role, agent: AgentConfig, ctx: RoleCtx): Promise<
       return {
         id,
         status: 'fail',
-        message: `${role}: command ${JSON.stringify(argv0)} not found${argv0.includes('/') ? '' : ' on PATH'} or not executable`,
+        message: notExecutable(argv0, ctx.root)
+          ? `${role}: command ${JSON.stringify(argv0)} is not executable`
+          : `${role}: command ${JSON.stringify(argv0)} not found${argv0.includes('/') ? '' : ' on PATH'} or not executable`,
         hint: `install it, or fix agents.${role}.command (${ctx.at(['agents', role, 'command', 0])})`,
         details: { role, adapter: 'command', command: agent.command ?? [], path: null },
       };
@@ -157,7 +165,9 @@ async function checkRole(role: Role, agent: AgentConfig, ctx: RoleCtx): Promise<
       id,
       status: 'fail',
       message: agent.bin
-        ? `${role}: ${agent.adapter} CLI not found at ${agent.bin} (agents.${role}.bin)`
+        ? notExecutable(agent.bin, ctx.root)
+          ? `${role}: ${agent.bin} (agents.${role}.bin) exists but is not executable: chmod +x it`
+          : `${role}: ${agent.adapter} CLI not found at ${agent.bin} (agents.${role}.bin)`
         : `${role}: ${agent.adapter} CLI not found on PATH`,
       hint: agent.bin
         ? `fix agents.${role}.bin (${ctx.at(['agents', role, 'bin'])}), or remove it to use ${agent.adapter} from PATH`

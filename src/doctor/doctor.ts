@@ -1,6 +1,7 @@
 import { checkAgents } from './agent-checks.js';
 import { checkConfig } from './config-check.js';
 import { checkBranch, checkGit, checkRepo } from './git-checks.js';
+import { probeAgents } from './probe.js';
 import { type DoctorReport, makeReport } from './report.js';
 import { checkSandbox } from './sandbox-check.js';
 import {
@@ -16,9 +17,13 @@ import {
  * Every check, in the order a person fixes things: git, the repository, the
  * config, the agents it names, the scaffolded folders, then runtime state.
  * Checks never throw for a finding; outside a repository only the checks that
- * need no repository run.
+ * need no repository run. With `probe`, every configured role's CLI is then
+ * run once (probe.ts), which spends a little; without it nothing is spent.
  */
-export async function runDoctor(cwd: string, opts: { path?: string } = {}): Promise<DoctorReport> {
+export async function runDoctor(
+  cwd: string,
+  opts: { path?: string; probe?: boolean } = {},
+): Promise<DoctorReport> {
   const gitCheck = checkGit();
   const { root, check: repo } = checkRepo(cwd);
   if (!root) {
@@ -51,5 +56,6 @@ export async function runDoctor(cwd: string, opts: { path?: string } = {}): Prom
     gitignore,
     checkLock(root),
     worktrees,
+    ...(opts.probe && config.loaded ? await probeAgents(root, config.loaded.config) : []),
   ]);
 }

@@ -31,3 +31,14 @@ function isExecutableFile(path: string): boolean {
     return false;
   }
 }
+
+/** True when `name` is a path to a file that exists but cannot be run (a bin missing its x bit). */
+export function notExecutable(name: string, cwd: string): boolean {
+  if (!name.includes('/')) return false;
+  const full = isAbsolute(name) ? name : resolve(cwd, name);
+  try {
+    return statSync(full).isFile() && !isExecutableFile(full);
+  } catch {
+    return false;
+  }
+}
