@@ -110,9 +110,11 @@ describe('daemon shutdown and crash recovery', () => {
     expect(git(root, 'log', '--format=%s', 'main..jidoka/slow')).toBe('jidoka(slow): chunk 1/1: Module a');
     expect(git(root, 'show', 'jidoka/slow:src/a.js')).toBe('module.exports = "a";');
     const attempts = planState(root, 'slow')!.attempts as Attempt[];
-    // The interruption did not use up an attempt: the resumed one is still attempt 1.
+    // The interruption did not use up an attempt: the resumed one is still attempt 1. The met goal
+    // check is recorded after it, as attempt 1 of the goal (chunk 2 of a one-chunk plan).
     expect(attempts.filter((a) => a.outcome === 'accepted').map((a) => [a.chunk, a.attempt])).toEqual([
       [1, 1],
+      [2, 1],
     ]);
     expect(agentCalls(scriptFile).maker).toBe(2);
     second.child.kill('SIGTERM');
