@@ -216,6 +216,8 @@ export function contractSuite(cli: CliUnderTest): void {
         // Readable: the API's words, not kilobytes of stack trace.
         expect(r.failure?.length).toBeLessThan(1200);
         expect(r.failure).not.toMatch(/\n\s+at /);
+        // Nor a pointer into the step's TMPDIR, which is deleted when the step ends.
+        expect(r.failure).not.toContain(join(sb.stepDir, 'tmp'));
       }, 150_000);
     }
 
