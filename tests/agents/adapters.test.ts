@@ -312,7 +312,10 @@ describe('gemini adapter (documented format)', () => {
   });
 
   it('an API error printed on stderr (0.61, after a stack trace) is the API words, no pointer to a temp file', () => {
-    const p = adapters.gemini.parse(out('', fixture('gemini-api-error-stderr.txt'), 145), input('gemini', 'maker'));
+    const p = adapters.gemini.parse(
+      out('', fixture('gemini-api-error-stderr.txt'), 145),
+      input('gemini', 'maker'),
+    );
     expect(p).toMatchObject({
       isError: true,
       subtype: 'Error',

@@ -104,9 +104,10 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
       chat(res, rec.body as ChatRequest);
       return;
     }
-    const g = /^\/v1(?:beta|alpha)?\/models\/([^:/]+):(generateContent|streamGenerateContent|countTokens)$/.exec(
-      path ?? '',
-    );
+    const g =
+      /^\/v1(?:beta|alpha)?\/models\/([^:/]+):(generateContent|streamGenerateContent|countTokens)$/.exec(
+        path ?? '',
+      );
     if (req.method === 'POST' && g) {
       gemini(res, rec.body as GeminiRequest, g[1] as string, g[2] as string, req.url ?? '');
       return;
@@ -315,7 +316,11 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: turn.text ?? null, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+            message: {
+              role: 'assistant',
+              content: turn.text ?? null,
+              ...(toolCalls ? { tool_calls: toolCalls } : {}),
+            },
             finish_reason: finish,
           },
         ],
@@ -329,7 +334,9 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
       choices,
       ...extra,
     });
-    const events: unknown[] = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
+    const events: unknown[] = [
+      chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
+    ];
     if (turn.text) events.push(chunk([{ index: 0, delta: { content: turn.text }, finish_reason: null }]));
     if (toolCalls) events.push(chunk([{ index: 0, delta: { tool_calls: toolCalls }, finish_reason: null }]));
     events.push(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
@@ -339,7 +346,13 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
     res.end('data: [DONE]\n\n');
   }
 
-  function gemini(res: ServerResponse, body: GeminiRequest, model: string, method: string, url: string): void {
+  function gemini(
+    res: ServerResponse,
+    body: GeminiRequest,
+    model: string,
+    method: string,
+    url: string,
+  ): void {
     const contents = body.contents ?? [];
     if (method === 'countTokens') {
       json(res, 200, { totalTokens: usage.input });
