@@ -25,8 +25,6 @@ sandbox: { writable: [${join(dir, 'gemini')}] }
   write: (path, content) => ({ tool: 'write_file', input: { file_path: path, content } }),
   shell: (command) => ({ tool: 'run_shell_command', input: { command, description: 'run a command' } }),
   costUsd: 'priced',
-  // gemini takes a while to start (loading its bundle, its tools), and with maxAttempts 3 waits 5 s,
-  // then 10 s, before it gives up on a 5xx.
-  hangTimeoutMs: 25_000,
+  // With maxAttempts 3, gemini waits twice before it gives up on a 5xx.
   serverErrorMs: 90_000,
 });

@@ -11,9 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script, typed by use
-import { cliBin, installDir } from '../../scripts/agent-clis.mjs';
+import { cliBin } from '../../scripts/agent-clis.mjs';
 import { type AgentResult, runAgent } from '../../src/agents/run-agent.js';
 import { readCheckerVerdict, readGoalVerdict } from '../../src/agents/verdict.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -50,8 +50,10 @@ export interface CliUnderTest {
   shell(command: string): ScriptedTurn;
   /** What the parsed output must say about cost: a number from the CLI, or from the role's `price`. */
   costUsd: 'reported' | 'priced' | 'none';
-  /** Agent timeout for the hung-model test: long enough for the CLI to start and ask the model (default 20 s: CI is a loaded 2-core machine). */
+  /** Agent timeout for the hung-model test: long enough for the CLI to start and ask the model twice (default 45 s). */
   hangTimeoutMs?: number;
+  /** How many of this CLI's tests run at once (default: all): a CLI heavy to start is limited. */
+  parallel?: number;
   /** What the failure says on an API 500 when the CLI does not quote the API's body (default: the body's words). */
   serverErrorText?: string;
   /** Upper bound on the time to fail on an API 500: some CLIs retry a 5xx with backoff first (default 60 s). */
@@ -94,14 +96,6 @@ export function agentFor(cli: CliUnderTest, role: Role, url: string, sb: Sandbox
   return { ...agent, bin: cliBin(cli.adapter) };
 }
 
-async function until(ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`not reached within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Live processes whose command line carries `marker`, after up to `waitMs` for a namespace teardown. */
 async function survivors(marker: string, waitMs = 1000): Promise<number[]> {
   const until = Date.now() + waitMs;
@@ -112,19 +106,38 @@ async function survivors(marker: string, waitMs = 1000): Promise<number[]> {
   }
 }
 
+/** At most `n` of the returned function's calls run at once; the rest wait their turn. */
+function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (job) => {
+    if (running >= n) await new Promise<void>((go) => waiting.push(go));
+    running++;
+    try {
+      return await job();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export function contractSuite(cli: CliUnderTest): void {
-  let server: ModelServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
+  const servers: ModelServer[] = [];
+  const slot = limiter(cli.parallel ?? Number.POSITIVE_INFINITY);
+  // Every test waits for a slot; its time limit covers the wait.
+  const test = (name: string, body: () => Promise<void>, ms: number) => it(name, () => slot(body), ms * 2);
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
   });
 
   async function serve(turns: ScriptedTurn[], usage?: ModelServerScript['usage']): Promise<ModelServer> {
-    server = await startModelServer({ [cli.api]: turns, ...(usage ? { usage } : {}) });
+    const server = await startModelServer({ [cli.api]: turns, ...(usage ? { usage } : {}) });
+    servers.push(server);
     return server;
   }
 
-  function run(sb: Sandbox, role: Role, s: ModelServer, prompt: string, timeoutMs = 90_000) {
+  function run(sb: Sandbox, role: Role, s: ModelServer, prompt: string, timeoutMs = 180_000) {
     return runAgent(request(sb, role, s, prompt, timeoutMs));
   }
 
@@ -143,8 +156,9 @@ export function contractSuite(cli: CliUnderTest): void {
     };
   }
 
-  describe(`${cli.adapter} (real CLI) through the ${cli.adapter} adapter`, () => {
-    it('maker: edits the worktree with its file and shell tools; usage and session parsed', async () => {
+  // Concurrent: most of these tests wait (on a CLI's backoff, on a timeout); each has its own server and repo.
+  describe.concurrent(`${cli.adapter} (real CLI) through the ${cli.adapter} adapter`, () => {
+    test('maker: edits the worktree with its file and shell tools; usage and session parsed', async () => {
       const sb = sandbox();
       const s = await serve(
         [
@@ -170,10 +184,10 @@ export function contractSuite(cli: CliUnderTest): void {
       else expect(r.parsed.costUsd).toBeGreaterThan(0);
       expect(JSON.stringify(s.requests.map((q) => q.body))).toContain('MAKER-PROMPT-MARKER');
       cli.maker?.(r, s);
-    });
+    }, 200_000);
 
     for (const role of ['checker', 'goal'] as const) {
-      it(`${role}: its verdict is read; its writes into the worktree and the main checkout land nowhere`, async () => {
+      test(`${role}: its verdict is read; its writes into the worktree and the main checkout land nowhere`, async () => {
         const sb = sandbox();
         const report = join(sb.stepDir, 'report.json');
         const verdict =
@@ -209,18 +223,18 @@ export function contractSuite(cli: CliUnderTest): void {
             met: true,
             evidence: ['npm test: 3 passed'],
           });
-      });
+      }, 120_000);
     }
 
     for (const [status, message] of [
       [401, 'SCRIPTED-401: invalid api key'],
       [500, 'SCRIPTED-500: the server fell over'],
     ] as const) {
-      it(`an API error ${status} is a readable agent failure, well before the timeout`, async () => {
+      test(`an API error ${status} is a readable agent failure, well before the timeout`, async () => {
         const sb = sandbox();
         const s = await serve([{ error: { status, message } }]);
         const started = Date.now();
-        const r = await run(sb, 'maker', s, 'anything', 100_000);
+        const r = await run(sb, 'maker', s, 'anything', 180_000);
         const took = Date.now() - started;
         expect(r.run.timedOut).toBe(false);
         expect(took).toBeLessThan(status === 500 ? (cli.serverErrorMs ?? 60_000) : 60_000);
@@ -231,42 +245,33 @@ export function contractSuite(cli: CliUnderTest): void {
         expect(r.failure).not.toMatch(/\n\s+at /);
         // Nor a pointer into the step's TMPDIR, which is deleted when the step ends.
         expect(r.failure).not.toContain(join(sb.stepDir, 'tmp'));
-      }, 150_000);
+      }, 200_000);
     }
 
-    it('a model that never answers: killed at the timeout, nothing left running', async () => {
+    test('a model that hangs (after a tool call that left a detached child): killed at the timeout, nothing left running', async () => {
       const sb = sandbox();
-      const s = await serve([{ hang: true }]);
-      const r = await run(sb, 'maker', s, 'anything', cli.hangTimeoutMs ?? 20_000);
-      expect(s.hanging()).toBeGreaterThanOrEqual(1); // it was the model that hung, not the CLI's start
-      expect(r.run.timedOut).toBe(true);
-      expect(r.failure).toMatch(
-        new RegExp(`^maker agent \\(${cli.adapter}\\) timed out after .* and was killed$`),
-      );
-      expect(await survivors(sb.stepDir)).toEqual([]);
-      expect(await survivors(installDir(cli.adapter))).toEqual([]);
-    }, 60_000);
-
-    it('a model that hangs after its tool call started a background child: stopped, the child is gone too', async () => {
-      const sb = sandbox();
-      // A distinctive duration: the child is found by its command line.
+      // A distinctive duration: the child is found by its command line. setsid: out of the CLI's process group.
       const marker = `${300 + Math.floor(Math.random() * 1e6) / 1e7}`;
       const s = await serve([
         cli.shell(`(setsid sleep ${marker} </dev/null >/dev/null 2>&1 &) ; echo started`),
         { hang: true },
       ]);
-      const controller = new AbortController();
-      const running = runAgent({
-        ...request(sb, 'maker', s, 'anything', 90_000),
-        signal: controller.signal,
-      });
-      // Stopped as the no-progress watchdog stops it, once the child runs and the model hangs.
-      await until(() => s.hanging() > 0 && pidsWith(marker).some(alive), 80_000);
-      controller.abort('no progress');
-      const r = await running;
-      expect(r.run.aborted).toBe(true);
+      let childSeen = false;
+      const watch = setInterval(() => {
+        childSeen ||= pidsWith(marker).some(alive);
+      }, 100);
+      const r = await run(sb, 'maker', s, 'anything', cli.hangTimeoutMs ?? 45_000).finally(() =>
+        clearInterval(watch),
+      );
+      // The tool call ran and the model was asked again: it was the model that hung, not the CLI's start.
+      expect(childSeen).toBe(true);
+      expect(s.hanging()).toBeGreaterThanOrEqual(1);
+      expect(r.run.timedOut).toBe(true);
+      expect(r.failure).toMatch(
+        new RegExp(`^maker agent \\(${cli.adapter}\\) timed out after .* and was killed$`),
+      );
       expect(await survivors(marker)).toEqual([]);
       expect(await survivors(sb.stepDir)).toEqual([]);
-    }, 120_000);
+    }, 150_000);
   });
 }

@@ -31,8 +31,9 @@ env: { OPENCODE_CONFIG: ${join(dir, 'opencode.json')}, LOCAL_API_KEY: sk-test-no
   write: (path, content) => ({ tool: 'write', input: { filePath: path, content } }),
   shell: (command) => ({ tool: 'bash', input: { command, description: 'run a command' } }),
   costUsd: 'reported',
-  // opencode starts slowly (a session database, a snapshot repository) and retries a 5xx five times
-  // with backoff (2 s doubling, its own constants) before it gives up.
-  hangTimeoutMs: 30_000,
+  // opencode is heavy to start (a session database, a snapshot repository): two at a time. It retries a
+  // 5xx five times with backoff (2 s doubling, its own constants) before it gives up.
+  parallel: 2,
+  hangTimeoutMs: 60_000,
   serverErrorMs: 120_000,
 });

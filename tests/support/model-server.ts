@@ -439,7 +439,9 @@ interface OpenAIRequest {
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  // A 5xx says when to retry, as the real APIs do: the CLIs' backoff follows it, and the tests stay short.
+  const retry = status >= 500 ? { 'retry-after': '1', 'retry-after-ms': '1000' } : {};
+  res.writeHead(status, { 'content-type': 'application/json', ...retry }).end(JSON.stringify(value));
 }
 
 function sse(res: ServerResponse, events: [string, unknown][]): void {
