@@ -35,5 +35,5 @@ env: { OPENCODE_CONFIG: ${join(dir, 'opencode.json')}, LOCAL_API_KEY: sk-test-no
   // 5xx five times with backoff (2 s doubling, its own constants) before it gives up.
   parallel: 2,
   hangTimeoutMs: 60_000,
-  serverErrorMs: 120_000,
+  serverErrorMs: 150_000,
 });
