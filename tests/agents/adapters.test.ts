@@ -239,6 +239,16 @@ describe('opencode adapter (documented format)', () => {
     expect(inv.input).toBe('');
   });
 
+  it('allows its tools the step dir outside --dir (where the report goes): run mode refuses what it would ask', () => {
+    const inv = adapters.opencode.invocation(input('opencode', 'checker'));
+    expect(JSON.parse(inv.env.OPENCODE_PERMISSION ?? '{}')).toEqual({
+      external_directory: {
+        '/repo/.jidoka/runs/r1/checker-1-1': 'allow',
+        '/repo/.jidoka/runs/r1/checker-1-1/**': 'allow',
+      },
+    });
+  });
+
   it('a prompt too long for argv is passed by file', () => {
     const inv = adapters.opencode.invocation(input('opencode', 'maker', {}, { prompt: 'x'.repeat(200_000) }));
     expect(inv.args[inv.args.length - 1]).toMatch(/instructions are in the file .*prompt\.md/);
