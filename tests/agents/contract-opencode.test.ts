@@ -34,6 +34,6 @@ env: { OPENCODE_CONFIG: ${join(dir, 'opencode.json')}, LOCAL_API_KEY: sk-test-no
   // opencode is heavy to start (a session database, a snapshot repository): two at a time. It retries a
   // 5xx five times with backoff (2 s doubling, its own constants) before it gives up.
   parallel: 2,
-  hangTimeoutMs: 60_000,
+  hangTimeoutMs: 90_000,
   serverErrorMs: 150_000,
 });
