@@ -30,6 +30,26 @@ export function lastJsonObject(text: string): Record<string, unknown> | undefine
   return lines[lines.length - 1];
 }
 
+/**
+ * The JSON object that ends `text`, pretty-printed over several lines or not
+ * (gemini prints its error object to stderr after its log lines).
+ */
+export function trailingJsonObject(text: string): Record<string, unknown> | undefined {
+  const t = text.trimEnd();
+  if (!t.endsWith('}')) return undefined;
+  // Try each `{` that starts a line, from the last one up.
+  for (let at = t.lastIndexOf('{'); at >= 0; at = at > 0 ? t.lastIndexOf('{', at - 1) : -1) {
+    if (at > 0 && t[at - 1] !== '\n') continue;
+    try {
+      const v = JSON.parse(t.slice(at)) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // an object inside the one we want, or not JSON: look further up
+    }
+  }
+  return undefined;
+}
+
 export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }

@@ -239,6 +239,16 @@ describe('opencode adapter (documented format)', () => {
     expect(inv.input).toBe('');
   });
 
+  it('allows its tools the step dir outside --dir (where the report goes): run mode refuses what it would ask', () => {
+    const inv = adapters.opencode.invocation(input('opencode', 'checker'));
+    expect(JSON.parse(inv.env.OPENCODE_PERMISSION ?? '{}')).toEqual({
+      external_directory: {
+        '/repo/.jidoka/runs/r1/checker-1-1': 'allow',
+        '/repo/.jidoka/runs/r1/checker-1-1/**': 'allow',
+      },
+    });
+  });
+
   it('a prompt too long for argv is passed by file', () => {
     const inv = adapters.opencode.invocation(input('opencode', 'maker', {}, { prompt: 'x'.repeat(200_000) }));
     expect(inv.args[inv.args.length - 1]).toMatch(/instructions are in the file .*prompt\.md/);
@@ -269,7 +279,7 @@ describe('opencode adapter (documented format)', () => {
 });
 
 describe('gemini adapter (documented format)', () => {
-  it('builds -p with json output; yolo for makers, auto_edit for read-only roles', () => {
+  it('builds -p with json output; yolo for makers, auto_edit for read-only roles; a new worktree is trusted', () => {
     expect(adapters.gemini.invocation(input('gemini', 'maker', { model: 'gemini-2.5-pro' })).args).toEqual([
       '-p',
       'THE PROMPT',
@@ -279,6 +289,7 @@ describe('gemini adapter (documented format)', () => {
       'gemini-2.5-pro',
       '--approval-mode',
       'yolo',
+      '--skip-trust',
       '--include-directories',
       '/repo/.jidoka/runs/r1/checker-1-1',
     ]);
@@ -308,6 +319,35 @@ describe('gemini adapter (documented format)', () => {
     expect(
       adapters.gemini.parse(out('', 'Error: quota exceeded', 53), input('gemini', 'maker')),
     ).toMatchObject({ isError: true, subtype: 'unparseable', text: 'Error: quota exceeded' });
+  });
+
+  it('an API error printed on stderr (0.61, after a stack trace) is the API words, no pointer to a temp file', () => {
+    const p = adapters.gemini.parse(
+      out('', fixture('gemini-api-error-stderr.txt'), 145),
+      input('gemini', 'maker'),
+    );
+    expect(p).toMatchObject({
+      isError: true,
+      subtype: 'Error',
+      text: 'API error 401 UNAUTHENTICATED: SCRIPTED-401: invalid api key',
+      sessionId: '93f77a0d-a40f-4d19-9c0e-96d43fbc01ac',
+    });
+  });
+
+  it('stderr without an error object loses its stack frames and its "Full report" pointer', () => {
+    const stderr =
+      'Error when talking to Gemini API Full report available at: /tmp/x/tmp/gemini-client-error.json Error: boom\n    at f (file:///a.js:1:1)\n    at g (file:///a.js:2:2)';
+    expect(adapters.gemini.parse(out('', stderr, 1), input('gemini', 'maker')).text).toBe(
+      'Error when talking to Gemini API Error: boom',
+    );
+  });
+
+  it('cost comes from the role price', () => {
+    const p = adapters.gemini.parse(
+      out(fixture('gemini-success.json')),
+      input('gemini', 'maker', { price: { inputPerMTok: 1, outputPerMTok: 10 } }),
+    );
+    expect(p.costUsd).toBeCloseTo((4000 * 1 + 1000 * 1 + 650 * 10) / 1e6, 10);
   });
 });
 

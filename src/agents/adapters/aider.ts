@@ -4,8 +4,9 @@ import type { Adapter, ParsedOutput } from '../types.js';
 /**
  * aider, which prints plain text only. The prompt goes by `--message-file`;
  * tokens and cost come from its "Tokens: … Cost: …" lines (the session
- * total of the last one). Built from its documented options and output (not
- * run against a binary here). aider edits files but never commits
+ * total of the last one). Built from its documented options and output and
+ * tested on fixtures only: aider is a Python tool, on neither npm nor the OS
+ * packages CI installs from, so no contract test runs it. aider edits files but never commits
  * (`--no-auto-commits`): Jidoka commits.
  */
 export const aider: Adapter = {

@@ -2,12 +2,18 @@ import { jsonLines, num, obj, promptArg, str, tail, UsageTally } from '../parse-
 import type { Adapter, ParsedOutput } from '../types.js';
 
 /**
- * opencode (`opencode run --format json`), built from its documented JSONL
- * format (not run against a binary here). The prompt is an argument; a
- * prompt too long for argv is replaced by a pointer to the prompt file.
- * `step_finish` events carry tokens and cost. opencode has no per-run
- * read-only switch that still lets the agent write its report, so read-only
- * roles rely on the prompt and on Jidoka's own diff guards.
+ * opencode (`opencode run --format json`, verified against 1.18.x). The
+ * prompt is an argument; a prompt too long for argv is replaced by a pointer
+ * to the prompt file. `step_finish` events carry tokens and cost.
+ *
+ * opencode asks before a tool touches a path outside `--dir` (its
+ * `external_directory` permission), and `run` mode turns every question into
+ * a refusal: the step dir, where the report goes, is outside the worktree,
+ * so it is allowed by `OPENCODE_PERMISSION` (merged over the user's
+ * opencode config). opencode has no read-only switch that still lets the
+ * agent write its report: what a judging role may write is enforced by
+ * Jidoka's sandbox (its step dir only), and under `sandbox.mode: none` by
+ * the check that it left the worktree untouched.
  */
 export const opencode: Adapter = {
   name: 'opencode',
@@ -26,12 +32,27 @@ export const opencode: Adapter = {
     const args = ['run', '--format', 'json'];
     if (input.agent.model) args.push('-m', input.agent.model);
     args.push('--dir', input.cwd, ...input.agent.args, '--', promptArg(input.prompt, input.promptFile));
-    return { file: input.agent.bin ?? 'opencode', args, input: '', env: {} };
+    return {
+      file: input.agent.bin ?? 'opencode',
+      args,
+      input: '',
+      env: { OPENCODE_PERMISSION: JSON.stringify(opencodePermission(input.writableDirs)) },
+    };
   },
   parse(output) {
     return parseOpencode(output.stdout, output.stderr);
   },
 };
+
+/** opencode permission rules that let its tools reach the dirs outside `--dir` the step must write. */
+export function opencodePermission(writableDirs: string[]): Record<string, unknown> {
+  const external: Record<string, string> = {};
+  for (const d of writableDirs) {
+    external[d] = 'allow';
+    external[`${d}/**`] = 'allow';
+  }
+  return { external_directory: external };
+}
 
 export function parseOpencode(stdout: string, stderr: string): ParsedOutput {
   const events = jsonLines(stdout);

@@ -2,11 +2,11 @@ import { jsonLines, obj, promptArg, str, tail, UsageTally } from '../parse-util.
 import type { Adapter, ParsedOutput } from '../types.js';
 
 /**
- * pi (`pi -p --mode json`), built from its documented JSONL events (not run
- * against a binary here). pi exits 0 even when the API call failed, so the
- * assistant message's `stopReason` (`error`, `aborted`) decides. Read-only
- * roles get read tools plus `write` (for the report); pi has no sandbox to
- * confine that write.
+ * pi (`pi -p --mode json`, verified against 0.73). pi exits 0 even when the
+ * API call failed, so the assistant message's `stopReason` (`error`,
+ * `aborted`) decides. Read-only roles get read tools plus `write` (for the
+ * report); pi has no sandbox of its own to confine that write: Jidoka's
+ * sandbox lets a judging role write only its step dir.
  */
 export const pi: Adapter = {
   name: 'pi',
