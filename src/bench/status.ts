@@ -15,6 +15,8 @@ import { quantile } from '../metrics/spread.js';
 const N = Number(process.env.BENCH_STATUS_N ?? 30);
 const GOAL_MS = 150;
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+/** What `jidoka` runs (package.json `bin`). */
+const BIN = join(dirname(CLI), 'bin.js');
 
 function sh(cwd: string, file: string, args: string[]): string {
   const r = spawnSync(file, args, { cwd, encoding: 'utf8' });
@@ -88,7 +90,7 @@ function main(): void {
     const status: number[] = [];
     for (let i = 0; i < N; i++) {
       node.push(timeOnce(root, ['-e', '0']));
-      status.push(timeOnce(root, [CLI, 'status']));
+      status.push(timeOnce(root, [BIN, 'status']));
     }
     const p50 = (xs: number[]) =>
       quantile(

@@ -1,12 +1,16 @@
-import { join } from 'node:path';
-import { type AndonSummary, andonSummary } from '../andon/summary.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { listIncidents, parseIncident } from '../andon/incident/files.js';
+import { type AndonSummary, andonSummary, type SummarizedIncident } from '../andon/summary.js';
 import type { Config } from '../config/schema.js';
 import { spentToday } from '../core/ledger.js';
 import { isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import { heartbeatLate, readHeartbeat } from '../daemon/heartbeat.js';
-import { readPlanState } from '../loops/execute/plan-state.js';
-import { listPlans } from '../plans/store.js';
+import type { PlanState } from '../loops/execute/plan-state.js';
+import { planFiles } from '../plans/store.js';
+import { checkPlan } from '../plans/validate.js';
+import { type FileCache, openFileCache } from './file-cache.js';
 import { lastAgentStep } from './sandbox.js';
 
 /**
@@ -23,7 +27,7 @@ export interface Status {
     /** The daemon's last heartbeat: `responding` false when it is late (a hung or stopped process). */
     heartbeat?: { at: string; ageMs: number; state: string; busy: boolean; responding: boolean };
   };
-  /** `sandbox.mode` from the config, and whether the last agent step of each running plan was sandboxed. */
+  /** `sandbox.mode` from the config (each running plan says whether its last agent step was sandboxed). */
   sandbox: { mode: string };
   queue: { id: string; title: string; risk: string; created: string | null }[];
   running: {
@@ -45,16 +49,62 @@ export interface Status {
   };
 }
 
+/** What status keeps of a plan file (cached by its text). */
+interface PlanFacts {
+  id: string;
+  status: string | null;
+  plan: { status: string; title: string; risk: string; created: string | null; chunks: number } | null;
+}
+
+function planFacts(root: string, file: string, maxChunks: number, cache: FileCache): PlanFacts {
+  return cache.facts(file, (text): PlanFacts => {
+    const e = checkPlan(text, relative(root, file), file, maxChunks);
+    const p = e.plan;
+    return {
+      id: e.id,
+      status: e.status ?? null,
+      plan: p
+        ? {
+            status: p.status,
+            title: p.title,
+            risk: p.risk,
+            created: p.created ?? null,
+            chunks: p.chunks.length,
+          }
+        : null,
+    };
+  });
+}
+
+function incidentFacts(root: string, cache: FileCache) {
+  return listIncidents(root, (_text, file) =>
+    cache.facts(file, (text): SummarizedIncident => {
+      const i = parseIncident(text, file);
+      return {
+        id: i.id,
+        severity: i.severity,
+        category: i.category,
+        status: i.status,
+        title: i.title,
+        opened_at: i.opened_at,
+      };
+    }),
+  );
+}
+
 export function collectStatus(root: string, config: Config): Status {
   const paths = jidokaPaths(root);
   const lock = readLock(paths.lock);
-  const entries = listPlans(root, config.limits.maxChunksPerPlan);
+  const cache = openFileCache(root);
+  const entries = planFiles(root).map((f) => planFacts(root, f, config.limits.maxChunksPerPlan, cache));
+  const andon = andonSummary(root, incidentFacts(root, cache));
+  cache.save();
   const plans: Record<string, number> = {};
   for (const e of entries) plans[e.status ?? 'invalid'] = (plans[e.status ?? 'invalid'] ?? 0) + 1;
   const running: Status['running'] = [];
   const spendPlans: Status['spend']['plans'] = [];
   for (const e of entries) {
-    const st = readPlanState(root, e.id);
+    const st = planState(paths.plansState, e.id);
     if (!st) continue;
     spendPlans.push({ plan: e.id, usd: st.spend.usd, tokens: st.spend.tokens });
     const runLock = readLock(join(paths.plansState, `${e.id}.lock`));
@@ -63,7 +113,7 @@ export function collectStatus(root: string, config: Config): Status {
       running.push({
         plan: e.id,
         chunk: st.chunk,
-        chunks: e.plan?.chunks.length ?? 0,
+        chunks: e.plan?.chunks ?? 0,
         attempt: st.attempt,
         step: st.step,
         ...(st.activePid ? { pid: st.activePid } : {}),
@@ -73,7 +123,7 @@ export function collectStatus(root: string, config: Config): Status {
   }
   const today = spentToday(root);
   return {
-    andon: andonSummary(root),
+    andon,
     daemon: lock && !isStale(lock) ? runningDaemon(root, lock) : { running: false },
     sandbox: { mode: config.sandbox.mode },
     queue: entries
@@ -88,6 +138,20 @@ export function collectStatus(root: string, config: Config): Status {
       plans: spendPlans,
     },
   };
+}
+
+/**
+ * The plan's checkpoint, read here rather than with readPlanState: its module
+ * brings the guards (and picomatch) along, which `status` does not need.
+ */
+function planState(dir: string, id: string): PlanState | undefined {
+  const file = join(dir, `${id}.json`);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PlanState;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The lock's daemon, with its heartbeat when that is its own (same pid). */
