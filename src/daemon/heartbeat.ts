@@ -5,7 +5,7 @@ import { writeJsonAtomic } from '../core/atomic-write.js';
 import { jidokaPaths } from '../core/paths.js';
 
 /**
- * The daemon's heartbeat, `.jidoka/state/heartbeat.json`, rewritten every
+ * The daemon's heartbeat, `.jidoka/heartbeat.json`, rewritten every
  * `intervalMs` by a timer on the daemon's event loop. The lock says a daemon
  * process exists; the heartbeat says its loop still turns: a beat older than
  * three intervals from a live pid is a daemon that is not responding (hung,
@@ -26,8 +26,13 @@ export interface Heartbeat {
 
 export const HEARTBEAT_INTERVAL_MS = 5000;
 
+/**
+ * Beside the daemon's lock, not in `.jidoka/state/`: the state is what a
+ * step must not change (the outside-writes check hashes it around every
+ * step), and the heartbeat changes while steps run.
+ */
 export function heartbeatFile(root: string): string {
-  return join(jidokaPaths(root).state, 'heartbeat.json');
+  return join(jidokaPaths(root).dir, 'heartbeat.json');
 }
 
 export function readHeartbeat(root: string): Heartbeat | undefined {

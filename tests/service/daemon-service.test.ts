@@ -78,7 +78,7 @@ describe('the daemon as a service', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(d.out.stdout).toContain('"msg":"daemon: stopped"');
     expect(d.out.stderr).toBe('');
-    const beat = JSON.parse(readFileSync(join(root, '.jidoka', 'state', 'heartbeat.json'), 'utf8'));
+    const beat = JSON.parse(readFileSync(join(root, '.jidoka', 'heartbeat.json'), 'utf8'));
     expect(beat).toMatchObject({ pid: d.pid, state: 'stopped' });
     expect(statusJson(root).daemon).toEqual({ running: false });
   }, 60_000);
@@ -99,7 +99,7 @@ describe('the daemon as a service', () => {
     );
     const at = new Date(Date.now() - 60_000).toISOString();
     writeFileSync(
-      join(state, 'heartbeat.json'),
+      join(root, '.jidoka', 'heartbeat.json'),
       JSON.stringify({
         pid: process.pid,
         hostname: hostname(),
@@ -120,7 +120,7 @@ describe('the daemon as a service', () => {
     );
     // A heartbeat left by another pid (a previous daemon) is not this daemon's.
     writeFileSync(
-      join(state, 'heartbeat.json'),
+      join(root, '.jidoka', 'heartbeat.json'),
       JSON.stringify({
         pid: 1,
         hostname: hostname(),
