@@ -6,7 +6,7 @@
 // the command and its output, and checks the exit code it must have; the demo
 // exits non-zero if any step does not behave.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,6 +209,7 @@ jidoka(['metrics'], 0, { maxLines: 20 });
   const pages = readdirSync(join(repo, 'wiki', '90_LOG', 'incidents')).filter((f) => f.startsWith('INC-'));
   const runsDir = join(repo, '.jidoka', 'runs');
   const cost = readdirSync(runsDir)
+    .filter((d) => existsSync(join(runsDir, d, 'run.json'))) // beside the runs: the diagnose agent's folders
     .map((d) => JSON.parse(readFileSync(join(runsDir, d, 'run.json'), 'utf8')))
     .reduce((n, r) => n + r.steps.reduce((k, st) => k + (st.costUsd ?? 0), 0), 0);
   const checks = [
