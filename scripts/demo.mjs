@@ -6,7 +6,7 @@
 // the command and its output, and checks the exit code it must have; the demo
 // exits non-zero if any step does not behave.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,6 +196,34 @@ jidoka(['andon', 'resolve', incident.id, '--root-cause', 'the plan scoped tests/
 jidoka(['status']);
 console.log(bold('$ tail -4 agents/CONTEXT.md'));
 console.log(readFileSync(join(repo, 'agents', 'CONTEXT.md'), 'utf8').trimEnd().split('\n').slice(-4).join('\n'));
+
+section("the line's lean figures, from the run records it just wrote");
+jidoka(['metrics'], 0, { maxLines: 20 });
+{
+  // The same figures as JSON, held against the records: chunks accepted in the plans' checkpoints,
+  // incident pages, and spend in the run records.
+  const m = JSON.parse(spawnSync(process.execPath, [CLI, 'metrics', '--json'], { cwd: repo, encoding: 'utf8' }).stdout);
+  const stateDir = join(repo, '.jidoka', 'state', 'plans');
+  const states = readdirSync(stateDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(stateDir, f), 'utf8')));
+  const accepted = new Set(states.flatMap((s) => s.attempts.filter((a) => a.outcome === 'accepted').map((a) => `${s.plan}/${a.chunk}`)));
+  const pages = readdirSync(join(repo, 'wiki', '90_LOG', 'incidents')).filter((f) => f.startsWith('INC-'));
+  const runsDir = join(repo, '.jidoka', 'runs');
+  const cost = readdirSync(runsDir)
+    .filter((d) => existsSync(join(runsDir, d, 'run.json'))) // beside the runs: the diagnose agent's folders
+    .map((d) => JSON.parse(readFileSync(join(runsDir, d, 'run.json'), 'utf8')))
+    .reduce((n, r) => n + r.steps.reduce((k, st) => k + (st.costUsd ?? 0), 0), 0);
+  const checks = [
+    ['chunks accepted', m.chunks.accepted, accepted.size],
+    ['incidents', m.andon.incidents, pages.length],
+    ['spend (USD)', m.spend.costUsd.toFixed(4), cost.toFixed(4)],
+  ];
+  for (const [what, figure, records] of checks) {
+    const ok = figure === records;
+    console.log(`${ok ? 'matches' : '!! differs'}: ${what}: metrics ${figure}, records ${records}`);
+    if (!ok) failures++;
+  }
+}
+console.log(`the board: open http://127.0.0.1:7420 while \`jidoka daemon\` runs in ${repo}`);
 
 section(failures ? `demo finished with ${failures} unexpected result(s)` : 'demo finished: every step behaved as expected');
 console.log(`the scratch repository stays at ${repo}`);

@@ -31,9 +31,16 @@ export interface AndonSummary {
   problems: string[];
 }
 
-export function andonSummary(root: string): AndonSummary {
+/** The incident facts the summary reads. */
+export type SummarizedIncident = AndonSummary['openIncidents'][number];
+
+/** `listed`: the incident pages, read by the caller (status reads them through its cache). */
+export function andonSummary(
+  root: string,
+  listed: { incidents: SummarizedIncident[]; problems: string[] } = listIncidents(root),
+): AndonSummary {
   const { history: _history, ...line } = readLine(root);
-  const { incidents, problems } = listIncidents(root);
+  const { incidents, problems } = listed;
   const byCategory: Partial<Record<Category, number>> = {};
   for (const i of incidents) byCategory[i.category] = (byCategory[i.category] ?? 0) + 1;
   const open = incidents.filter((i) => i.status !== 'resolved');

@@ -1,5 +1,15 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeJsonAtomic } from './atomic-write.js';
 import { jidokaPaths } from './paths.js';
 
 /**
@@ -41,7 +51,7 @@ export function readLedger(root: string): LedgerEntry[] {
  * agent step's spend is written to exactly one entry (a plan run's steps to
  * its `run.finished`, an audit's to `audit.finished`, a docs sync's to
  * `docs.agent`), so summing every entry that carries `costUsd` or `tokens`
- * counts each step once. `jidoka status` and the daily budget both read this.
+ * counts each step once. `jidoka status` and the daily budget read it through spentToday.
  */
 export function spentOn(entries: LedgerEntry[], day: string): { usd: number; tokens: number } {
   const spent = { usd: 0, tokens: 0 };
@@ -51,4 +61,77 @@ export function spentOn(entries: LedgerEntry[], day: string): { usd: number; tok
     if (typeof e.tokens === 'number') spent.tokens += e.tokens;
   }
   return spent;
+}
+
+/** What the agents spent on one UTC day (see spentOn). */
+export interface DaySpend {
+  day: string;
+  usd: number;
+  tokens: number;
+}
+
+/** The tally's file: a cache of the ledger's prefix up to `offset` bytes (deleting it costs one full read). */
+interface SpendTally extends DaySpend {
+  offset: number;
+}
+
+/**
+ * Today's spend without re-reading the whole ledger before every dispatch:
+ * `.jidoka/cache/spend.json` keeps the day's total and how many bytes of the
+ * ledger it has counted, and each call reads only what was appended since.
+ * The ledger is append-only and in time order, so on a new day the lines
+ * after yesterday's offset are all that can be today's. Any writer may
+ * append meanwhile: the tally is recomputed from the offset, never trusted
+ * past it, so a lost tally update is only a re-read.
+ */
+export function spentToday(root: string, now = new Date()): DaySpend {
+  const day = now.toISOString().slice(0, 10);
+  const paths = jidokaPaths(root);
+  const file = join(paths.cache, 'spend.json');
+  let size = 0;
+  try {
+    size = statSync(paths.ledger).size;
+  } catch {}
+  let tally: SpendTally = { day, usd: 0, tokens: 0, offset: 0 };
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as SpendTally;
+    if (typeof saved.offset === 'number' && saved.offset <= size && saved.day <= day)
+      tally = saved.day === day ? saved : { day, usd: 0, tokens: 0, offset: saved.offset };
+  } catch {}
+  if (tally.offset === size) return { day, usd: tally.usd, tokens: tally.tokens };
+  const fresh = readFrom(paths.ledger, tally.offset, size);
+  const counted = fresh.lastIndexOf('\n') + 1; // a torn last line waits for its newline
+  const entries: LedgerEntry[] = [];
+  for (const line of fresh.slice(0, counted).split('\n')) {
+    if (!line.includes('"costUsd"') && !line.includes('"tokens"')) continue;
+    try {
+      entries.push(JSON.parse(line) as LedgerEntry);
+    } catch {}
+  }
+  const spent = spentOn(entries, day);
+  tally.usd += spent.usd;
+  tally.tokens += spent.tokens;
+  tally.offset += Buffer.byteLength(fresh.slice(0, counted));
+  try {
+    mkdirSync(paths.cache, { recursive: true });
+    writeJsonAtomic(file, tally, { durable: false });
+  } catch {} // a cache: a read-only checkout still gets the right figure
+  return { day, usd: tally.usd, tokens: tally.tokens };
+}
+
+function readFrom(file: string, start: number, end: number): string {
+  if (end <= start) return '';
+  const buf = Buffer.alloc(end - start);
+  const fd = openSync(file, 'r');
+  try {
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

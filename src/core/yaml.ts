@@ -1,4 +1,14 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { LineCounter, Node as YamlNode } from 'yaml';
+
+// Required on first parse, not imported: loading the yaml package costs as much as node's own
+// start, and `jidoka status` reads no YAML when its cache of parsed files is current.
+const require = createRequire(import.meta.url);
+let loaded: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => {
+  loaded ??= require('yaml') as typeof import('yaml');
+  return loaded;
+};
 
 export interface YamlProblem {
   message: string;
@@ -19,7 +29,8 @@ export interface ParsedYaml {
  * is added to every line: frontmatter starts below the opening `---`.
  */
 export function parseYaml(text: string, lineOffset = 0): ParsedYaml {
-  const counter = new LineCounter();
+  const { isMap, isSeq, LineCounter: Counter, parseDocument } = yaml();
+  const counter = new Counter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const errors: YamlProblem[] = doc.errors.map((e) => {
     const pos = counter.linePos(e.pos[0]);

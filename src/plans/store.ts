@@ -32,12 +32,17 @@ export function readPlanEntry(root: string, file: string, maxChunks = DEFAULT_MA
 
 /** Every plan file in plans/ (TEMPLATE.md and README.md excluded), sorted by file name. */
 export function listPlans(root: string, maxChunks = DEFAULT_MAX_CHUNKS): PlanEntry[] {
+  return planFiles(root).map((file) => readPlanEntry(root, file, maxChunks));
+}
+
+/** The paths of the plan files listPlans reads. */
+export function planFiles(root: string): string[] {
   const dir = join(root, 'plans');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((n) => n.endsWith('.md') && !NOT_PLANS.has(n))
     .sort()
-    .map((n) => readPlanEntry(root, join(dir, n), maxChunks));
+    .map((n) => join(dir, n));
 }
 
 /** The plan `id`, valid, or a clear error: exit 2 when it does not exist, exit 1 when it is invalid. */

@@ -105,18 +105,28 @@ export function parseIncident(text: string, file: string): Incident {
   };
 }
 
-/** All incidents, oldest first. Unreadable pages are reported, not skipped silently. */
-export function listIncidents(root: string): { incidents: Incident[]; problems: string[] } {
+/** What every reader of the incident list needs: enough to sort it. */
+type Listed = Pick<Incident, 'id' | 'opened_at'>;
+
+/**
+ * All incidents, oldest first. Unreadable pages are reported, not skipped
+ * silently. `read` turns one page's text into what the caller keeps (the
+ * whole Incident by default; `jidoka status` keeps a cached summary).
+ */
+export function listIncidents<T extends Listed = Incident>(
+  root: string,
+  read: (text: string, file: string) => T = parseIncident as unknown as (text: string, file: string) => T,
+): { incidents: T[]; problems: string[] } {
   const dir = jidokaPaths(root).incidentsDir;
   if (!existsSync(dir)) return { incidents: [], problems: [] };
-  const incidents: Incident[] = [];
+  const incidents: T[] = [];
   const problems: string[] = [];
   for (const name of readdirSync(dir)
     .filter((f) => f.endsWith('.md'))
     .sort()) {
     const file = join(dir, name);
     try {
-      incidents.push(parseIncident(readFileSync(file, 'utf8'), file));
+      incidents.push(read(readFileSync(file, 'utf8'), file));
     } catch (err) {
       problems.push(err instanceof Error ? err.message : String(err));
     }
