@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JidokaError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
@@ -16,6 +16,7 @@ export function tokenFile(root: string): string {
 /** The token, made now when there is none; a file others could read is made private again. */
 export function ensureToken(root: string): string {
   const file = tokenFile(root);
+  mkdirSync(jidokaPaths(root).dir, { recursive: true });
   try {
     // 'wx': never overwrite a token a person already copied; 0o600 from the first byte on.
     const fd = openSync(file, 'wx', 0o600);
