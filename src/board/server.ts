@@ -70,7 +70,7 @@ export function boardApp(deps: BoardDeps): { app: Hono; hub: EventHub } {
   app.get('/api/metrics', (c) =>
     deps.metrics
       ? c.json({ figures: deps.metrics() })
-      : c.json({ figures: null, reason: 'no figures yet: this daemon has no metrics module' }),
+      : c.json({ figures: null, reason: 'this daemon has no metrics module' }),
   );
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
