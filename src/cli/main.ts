@@ -7,6 +7,7 @@ import { registerDocs } from './docs.js';
 import { registerDoctor } from './doctor.js';
 import { registerInit } from './init.js';
 import { registerMerge } from './merge.js';
+import { registerMetrics } from './metrics.js';
 import { registerPlan } from './plan.js';
 import { registerPrompt } from './prompt.js';
 import { registerReview } from './review.js';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     registerAndon,
     registerPrompt,
     registerService,
+    registerMetrics,
   ]) {
     register(program);
   }
