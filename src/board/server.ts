@@ -6,7 +6,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { ZodType } from 'zod';
 import type { Config } from '../config/schema.js';
+import { parseDuration } from '../core/duration.js';
 import { describeError, JidokaError } from '../core/errors.js';
+import { computeMetrics } from '../metrics/metrics.js';
 import { collectStatus } from '../status/status.js';
 import type { WikiHealth } from '../wiki/live-lint.js';
 import { actionBodies, decidePlan, pullCord, resolve } from './actions.js';
@@ -18,11 +20,12 @@ import { tokenMatches } from './token.js';
 
 /**
  * The board's HTTP surface (DESIGN.md, "The board"): GET the page, the
- * status, the whole board, the figures and a stream of changes; POST the
- * four actions with the bearer token. Every request first passes the Host
- * check (guard.ts); every response carries a Content-Security-Policy that
- * allows the board's own scripts only, so even markup that slipped into the
- * page could not run.
+ * status, the whole board, the figures (`/api/metrics[?since=7d]`: under
+ * `figures`, what `jidoka metrics --json` prints) and a stream of changes;
+ * POST the four actions with the bearer token. Every request first passes
+ * the Host check (guard.ts); every response carries a Content-Security-Policy
+ * that allows the board's own scripts only, so even markup that slipped into
+ * the page could not run.
  */
 export interface BoardDeps {
   root: string;
@@ -31,8 +34,6 @@ export interface BoardDeps {
   /** The address the server is bound to, for the Host check. */
   host: string;
   wiki: () => WikiHealth | undefined;
-  /** The lean figures (src/metrics); undefined until that module is wired. */
-  metrics?: (() => unknown) | undefined;
 }
 
 /** Request bodies past this are refused (413) before they are read whole. */
@@ -67,11 +68,17 @@ export function boardApp(deps: BoardDeps): { app: Hono; hub: EventHub } {
 
   app.get('/api/status', (c) => c.json(collectStatus(deps.root, deps.config())));
   app.get('/api/board', (c) => c.json(snapshot()));
-  app.get('/api/metrics', (c) =>
-    deps.metrics
-      ? c.json({ figures: deps.metrics() })
-      : c.json({ figures: null, reason: 'this daemon has no metrics module' }),
-  );
+  app.get('/api/metrics', async (c) => {
+    const since = c.req.query('since');
+    const window = since === undefined ? undefined : parseDuration(since);
+    if (since !== undefined && window === undefined)
+      return c.json({ error: `since=${since} is not a duration like "7d" or "24h"` }, 400);
+    const figures = await computeMetrics(deps.root, {
+      maxChunks: deps.config().limits.maxChunksPerPlan,
+      ...(window !== undefined ? { sinceMs: Date.now() - window } : {}),
+    });
+    return c.json({ figures });
+  });
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
       let done!: () => void;

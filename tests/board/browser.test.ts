@@ -133,6 +133,10 @@ describe('the board in a browser', () => {
     await page.locator('.incident', { hasText: 'stopped from the board test' }).first().waitFor();
     expect(await page.locator('#line-reason').textContent()).toContain('stopped from the board test');
 
+    // The lean figures panel reads /api/metrics (src/metrics) and draws its charts with uPlot.
+    await page.locator('#metrics .figure', { hasText: 'first-pass yield: maker' }).waitFor();
+    expect(await page.locator('#metrics canvas').count()).toBeGreaterThan(0);
+
     expect(errors).toEqual([]);
     expect(offsite).toEqual([]);
     const out = join(PROJECT_ROOT, 'test-results');

@@ -5,6 +5,7 @@ import { hostAllowed } from '../../src/board/guard.js';
 import { MAX_BODY_BYTES, MAX_EVENT_CLIENTS, type RunningBoard, serveBoard } from '../../src/board/server.js';
 import { ensureToken, tokenFile, tokenMatches } from '../../src/board/token.js';
 import { loadConfig } from '../../src/config/load.js';
+import { computeMetrics } from '../../src/metrics/metrics.js';
 import { collectStatus } from '../../src/status/status.js';
 import { oneChunkPlan, planStatus } from '../daemon/daemon-process.js';
 import { setupLine } from '../support/line.js';
@@ -62,6 +63,16 @@ describe('what the board serves', () => {
     const { daemon: _d, ...now } = collectStatus(root, config);
     const { daemon: _d2, ...served } = JSON.parse(r.body);
     expect(served).toEqual(now);
+  });
+
+  it('GET /api/metrics is what computeMetrics gives (jidoka metrics --json); a bad since is a 400', async () => {
+    const r = await raw(board.port, { path: '/api/metrics?since=7d' });
+    expect(r.status, r.body).toBe(200);
+    const { figures } = JSON.parse(r.body);
+    const now = await computeMetrics(root, { sinceMs: Date.now() - 7 * 86_400_000 });
+    expect({ ...figures, generatedAt: 0, since: 0 }).toEqual({ ...now, generatedAt: 0, since: 0 });
+    expect(figures.stations.maker).toEqual({ entered: 0, firstPass: 0, yield: null });
+    expect((await raw(board.port, { path: '/api/metrics?since=soon' })).status).toBe(400);
   });
 
   it('the page, its script and uPlot, with a CSP that allows the board’s own scripts only', async () => {
