@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +20,9 @@ import { freePort, raw } from './helpers.js';
  * approved from the page (with the token; refused without), its maker's
  * output live on the page (a script tag in it stays text), the line turning
  * yellow when the scope breaker trips and red when the cord is pulled from
- * the page, each within a second of the state file. The last screenshot is
- * test-results/board.png.
+ * the page, each within a second of the state file. Screenshots:
+ * test-results/board.png (yellow, output coming in; the README's picture,
+ * copied where JIDOKA_BOARD_SCREENSHOT says) and board-stopped.png.
  */
 const CHROMIUM = process.env.JIDOKA_CHROMIUM ?? '/usr/bin/chromium';
 const HOSTILE =
@@ -41,6 +42,12 @@ afterEach(async () => {
   await killDaemon(daemon);
   daemon = undefined;
 });
+
+/** The wiki `jidoka init` writes, as files for setupLine. */
+function templateWiki(): Record<string, string> {
+  const dir = join(PROJECT_ROOT, 'templates', 'wiki');
+  return Object.fromEntries(readdirSync(dir).map((f) => [`wiki/${f}`, readFileSync(join(dir, f), 'utf8')]));
+}
 
 function lineState(root: string): string {
   const f = join(root, '.jidoka/state/line.json');
@@ -88,6 +95,7 @@ describe('the board in a browser', () => {
         goal: [[met('ok')]],
       },
       extraConfig: { board: { host: '127.0.0.1', port } },
+      files: { ...templateWiki(), 'wiki/notes.md': '# Notes\n\nSee [the old page](gone.md).\n' },
     });
     daemon = spawnDaemon(root);
     await daemon.waitForLog(/^board: http:\/\/127\.0\.0\.1:\d+\//);
@@ -103,6 +111,20 @@ describe('the board in a browser', () => {
     await page.goto(`http://127.0.0.1:${port}/#token=${token}`);
     await page.waitForFunction(() => document.getElementById('line-word')?.textContent === 'RUNNING');
     expect(page.url()).not.toContain(token); // the token leaves the address bar
+
+    // The wiki's health: the daemon's live lint finds the broken link, and sees it fixed without a lint run.
+    const wiki = page.locator('#wiki');
+    await wiki
+      .locator('.finding', { hasText: 'notes.md' })
+      .filter({ hasText: 'gone.md' })
+      .waitFor({ timeout: 30_000 });
+    writeFileSync(join(root, 'wiki/notes.md'), '# Notes\n\nSee [the index](index.md).\n');
+    await page.waitForFunction(
+      () => /relinted notes\.md/.test(document.getElementById('wiki')?.textContent ?? ''),
+      undefined,
+      { timeout: 5_000 },
+    );
+    expect(await wiki.locator('.finding', { hasText: 'gone.md' }).count()).toBe(0);
 
     // Without the token the approval is refused and nothing changes.
     const refused = await raw(port, { method: 'POST', path: '/api/actions/plans/p1/approve' });
@@ -124,6 +146,12 @@ describe('the board in a browser', () => {
 
     // The scope breaker trips: yellow, within a second of the state file.
     expect(await shownWithin(page, root, 'yellow', 'YELLOW')).toBeLessThan(1000);
+    // The picture for the README: the yellow line with the second attempt's output coming in.
+    await tail.filter({ hasText: 'still working' }).waitFor({ timeout: 60_000 });
+    await page.locator('#metrics canvas').first().waitFor();
+    const out = join(PROJECT_ROOT, 'test-results');
+    mkdirSync(out, { recursive: true });
+    await page.screenshot({ path: join(out, 'board.png'), fullPage: true });
 
     // Pull the cord from the page while the second attempt runs: red.
     await page.locator('.step[data-plan="p1"] .role').waitFor({ timeout: 60_000 });
@@ -139,9 +167,7 @@ describe('the board in a browser', () => {
 
     expect(errors).toEqual([]);
     expect(offsite).toEqual([]);
-    const out = join(PROJECT_ROOT, 'test-results');
-    mkdirSync(out, { recursive: true });
-    await page.screenshot({ path: join(out, 'board.png'), fullPage: true });
+    await page.screenshot({ path: join(out, 'board-stopped.png'), fullPage: true });
     if (process.env.JIDOKA_BOARD_SCREENSHOT)
       copyFileSync(join(out, 'board.png'), process.env.JIDOKA_BOARD_SCREENSHOT);
     await page.close();

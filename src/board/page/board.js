@@ -279,28 +279,42 @@ function spread(s) {
   return s?.n ? `median ${duration(s.p50)}, p90 ${duration(s.p90)} (${s.n})` : 'none yet';
 }
 
+const COLORS = ['#1f9d55', '#2563eb', '#e0a800', '#d32f2f'];
+const DAY_S = 86_400;
+
 function chart(title, days, series) {
-  const box = el('div', { class: 'figure' }, el('div', { class: 'label' }, title));
+  const names =
+    series.length > 1
+      ? ` (${series.map((s, i) => `${s.label}: ${['green', 'blue', 'yellow', 'red'][i]}`).join(', ')})`
+      : '';
+  const box = el('div', { class: 'chart' }, el('div', { class: 'label' }, `${title}${names}`));
   if (typeof uPlot !== 'function' || days.length < 1) return box;
-  const xs = days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
-  const colors = ['#1f9d55', '#2563eb', '#e0a800', '#d32f2f'];
+  // A week at least, so one day of records is a point in a week, not a lone point on a scale of years.
+  const pad = Math.max(0, 7 - days.length);
+  const first = Date.parse(`${days[0]}T00:00:00Z`) / 1000;
+  const xs = [
+    ...Array.from({ length: pad }, (_, i) => first - (pad - i) * DAY_S),
+    ...days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000),
+  ];
+  const padded = series.map((s) => [...Array(pad).fill(null), ...s.values]);
   const opts = {
-    width: 320,
-    height: 140,
-    legend: { show: series.length > 1 },
+    width: 300,
+    height: 130,
+    legend: { show: false },
     scales: { x: { time: true } },
     series: [
       {},
       ...series.map((s, i) => ({
         label: s.label,
-        stroke: colors[i % colors.length],
+        stroke: COLORS[i % COLORS.length],
         width: 2,
         spanGaps: true,
+        points: { size: 6 },
       })),
     ],
-    axes: [{ space: 60 }, { size: 44 }],
+    axes: [{ space: 50 }, { size: 40 }],
   };
-  new uPlot(opts, [xs, ...series.map((s) => s.values)], box);
+  new uPlot(opts, [xs, ...padded], box);
   return box;
 }
 
@@ -353,7 +367,7 @@ async function loadMetrics() {
   const charts = s
     ? el(
         'div',
-        { class: 'figures' },
+        { class: 'charts' },
         chart(
           'first-pass yield per day',
           s.day,
