@@ -3,9 +3,11 @@ import type { Logger } from 'pino';
 
 /**
  * One logger for the process. JSON lines by default (what systemd, pm2 and
- * log shippers want), pretty when stderr is a terminal. The level comes from
- * `--log-level`, then `JIDOKA_LOG_LEVEL`, then `info`. Logs go to stderr so
- * that stdout stays clean for command output and `--json`.
+ * log shippers want), pretty when the log's stream is a terminal. The level
+ * comes from `--log-level`, then `JIDOKA_LOG_LEVEL`, then `info`. Commands
+ * log to stderr, so that stdout stays clean for their output and `--json`;
+ * the daemon, which prints nothing else, logs to stdout (DESIGN.md), so a
+ * service manager files its info lines as output, not as errors.
  *
  * pino is required on first use, not imported: importing it costs ~50 ms of
  * start-up that commands which never log should not pay, and a logger is
@@ -17,6 +19,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface LoggerOptions {
   level?: string;
   pretty?: boolean;
+  /** stderr unless told (the daemon says stdout). */
+  destination?: 'stdout' | 'stderr';
 }
 
 const require = createRequire(import.meta.url);
@@ -28,17 +32,18 @@ let configured: LoggerOptions | undefined;
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const pino = loadPino();
   const level = resolveLevel(opts.level);
-  const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
+  const fd = opts.destination === 'stdout' ? 1 : 2;
+  const pretty = opts.pretty ?? Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
   if (pretty) {
     return pino({
       level,
       transport: {
         target: 'pino-pretty',
-        options: { destination: 2, colorize: true, ignore: 'pid,hostname' },
+        options: { destination: fd, colorize: true, ignore: 'pid,hostname' },
       },
     });
   }
-  return pino({ level, base: { name: 'jidoka' } }, pino.destination({ dest: 2, sync: true }));
+  return pino({ level, base: { name: 'jidoka' } }, pino.destination({ dest: fd, sync: true }));
 }
 
 export function resolveLevel(flag?: string): LogLevel {
@@ -53,6 +58,11 @@ export function resolveLevel(flag?: string): LogLevel {
 export function configureLogger(opts: LoggerOptions): void {
   configured = opts;
   current = undefined;
+}
+
+/** Send the process logger's lines to `destination` from now on (the daemon: stdout). */
+export function logTo(destination: 'stdout' | 'stderr'): void {
+  configureLogger({ ...configured, destination });
 }
 
 /** The process logger; plain JSON lines unless the CLI configured it. */

@@ -8,6 +8,7 @@ import { describeError } from '../core/errors.js';
 import { acquireLock, isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import { assertSandboxReady } from '../sandbox/bwrap.js';
+import { startHeartbeat } from './heartbeat.js';
 import { createMainTip } from './main-tip.js';
 import { createPlanPicker } from './plan-picker.js';
 import { runPlan } from './run-plan.js';
@@ -51,6 +52,7 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   const mainTip = createMainTip(root);
   const queue = createWorkQueue(logger, () => scanPlans());
   const schedules = createSchedules(root, hooks, queue.add, shutdown.signal);
+  const heartbeat = startHeartbeat(root, () => ({ stopping: shutdown.stopping(), busy: queue.busy() }));
 
   const startPlan = async (id: string) => {
     const { signal, stopping: draining } = shutdown;
@@ -82,10 +84,12 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   const stop = (reason: string) => {
     if (shutdown.stopping()) return shutdown.killNow(reason);
     shutdown.begin(reason, settings.current().daemon.gracePeriod);
+    heartbeat.beat();
     schedules.stop();
     void queue.close().then(async () => {
       shutdown.settled();
       await watcher.close();
+      heartbeat.stop();
       release();
       shutdown.stopped();
     });

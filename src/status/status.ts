@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { type AndonSummary, andonSummary } from '../andon/summary.js';
 import type { Config } from '../config/schema.js';
-import { readLedger } from '../core/ledger.js';
+import { spentToday } from '../core/ledger.js';
 import { isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
+import { heartbeatLate, readHeartbeat } from '../daemon/heartbeat.js';
 import { readPlanState } from '../loops/execute/plan-state.js';
 import { listPlans } from '../plans/store.js';
+import { lastAgentStep } from './sandbox.js';
 
 /**
  * Everything `jidoka status` shows, gathered from files only (no git, no
@@ -14,9 +16,26 @@ import { listPlans } from '../plans/store.js';
  */
 export interface Status {
   andon: AndonSummary;
-  daemon: { running: boolean; pid?: number; since?: string };
+  daemon: {
+    running: boolean;
+    pid?: number;
+    since?: string;
+    /** The daemon's last heartbeat: `responding` false when it is late (a hung or stopped process). */
+    heartbeat?: { at: string; ageMs: number; state: string; busy: boolean; responding: boolean };
+  };
+  /** `sandbox.mode` from the config, and whether the last agent step of each running plan was sandboxed. */
+  sandbox: { mode: string };
   queue: { id: string; title: string; risk: string; created: string | null }[];
-  running: { plan: string; chunk: number; chunks: number; attempt: number; step: string; pid?: number }[];
+  running: {
+    plan: string;
+    chunk: number;
+    chunks: number;
+    attempt: number;
+    step: string;
+    pid?: number;
+    /** The plan's last agent step so far (its step folder's result): did it run inside the sandbox? */
+    lastStep?: { name: string; sandboxed: boolean };
+  }[];
   plans: Record<string, number>;
   spend: {
     todayUsd: number;
@@ -39,7 +58,8 @@ export function collectStatus(root: string, config: Config): Status {
     if (!st) continue;
     spendPlans.push({ plan: e.id, usd: st.spend.usd, tokens: st.spend.tokens });
     const runLock = readLock(join(paths.plansState, `${e.id}.lock`));
-    if (st.status === 'running' && runLock && !isStale(runLock))
+    if (st.status === 'running' && runLock && !isStale(runLock)) {
+      const last = lastAgentStep(root, st.runIds.at(-1));
       running.push({
         plan: e.id,
         chunk: st.chunk,
@@ -47,25 +67,48 @@ export function collectStatus(root: string, config: Config): Status {
         attempt: st.attempt,
         step: st.step,
         ...(st.activePid ? { pid: st.activePid } : {}),
+        ...(last ? { lastStep: last } : {}),
       });
+    }
   }
-  const today = new Date().toISOString().slice(0, 10);
-  const finished = readLedger(root).filter((l) => l.event === 'run.finished' && l.at.startsWith(today));
+  const today = spentToday(root);
   return {
     andon: andonSummary(root),
-    daemon:
-      lock && !isStale(lock) ? { running: true, pid: lock.pid, since: lock.startedAt } : { running: false },
+    daemon: lock && !isStale(lock) ? runningDaemon(root, lock) : { running: false },
+    sandbox: { mode: config.sandbox.mode },
     queue: entries
       .filter((e) => e.plan?.status === 'approved')
       .map((e) => ({ id: e.id, title: e.plan!.title, risk: e.plan!.risk, created: e.plan!.created ?? null })),
     running,
     plans,
     spend: {
-      todayUsd: finished.reduce((n, l) => n + (typeof l.costUsd === 'number' ? l.costUsd : 0), 0),
-      todayTokens: finished.reduce((n, l) => n + (typeof l.tokens === 'number' ? l.tokens : 0), 0),
+      todayUsd: today.usd,
+      todayTokens: today.tokens,
       limitUsdPerDay: config.limits.budgetUsdPerDay,
       plans: spendPlans,
     },
+  };
+}
+
+/** The lock's daemon, with its heartbeat when that is its own (same pid). */
+function runningDaemon(root: string, lock: { pid: number; startedAt: string }): Status['daemon'] {
+  const beat = readHeartbeat(root);
+  const now = Date.now();
+  return {
+    running: true,
+    pid: lock.pid,
+    since: lock.startedAt,
+    ...(beat && beat.pid === lock.pid
+      ? {
+          heartbeat: {
+            at: beat.at,
+            ageMs: Math.max(0, now - Date.parse(beat.at)),
+            state: beat.state,
+            busy: beat.busy,
+            responding: !heartbeatLate(beat, now),
+          },
+        }
+      : {}),
   };
 }
 
@@ -79,8 +122,9 @@ export function formatStatus(s: Status): string {
     );
   else if (a.line.state === 'yellow') out.push(`line: YELLOW: ${a.line.yellow?.reason ?? ''}`);
   else out.push('line: running');
+  out.push(`daemon: ${daemonLine(s.daemon)}`);
   out.push(
-    `daemon: ${s.daemon.running ? `running (pid ${s.daemon.pid}, since ${s.daemon.since})` : 'not running'}`,
+    `sandbox: ${s.sandbox.mode === 'bwrap' ? 'bwrap (agent steps and checks run sandboxed)' : `${s.sandbox.mode} (steps run unsandboxed)`}`,
   );
   out.push(
     `plans: ${
@@ -92,7 +136,11 @@ export function formatStatus(s: Status): string {
   out.push(`queue: ${s.queue.length ? s.queue.map((q) => `${q.id} (${q.risk})`).join(', ') : 'empty'}`);
   for (const r of s.running)
     out.push(
-      `running: ${r.plan}, chunk ${r.chunk}/${r.chunks}, attempt ${r.attempt}, step ${r.step}${r.pid ? ` (agent pid ${r.pid})` : ''}`,
+      `running: ${r.plan}, chunk ${r.chunk}/${r.chunks}, attempt ${r.attempt}, step ${r.step}${r.pid ? ` (agent pid ${r.pid})` : ''}${
+        r.lastStep
+          ? `; last agent step ${r.lastStep.name} ${r.lastStep.sandboxed ? 'sandboxed' : 'NOT sandboxed'}`
+          : ''
+      }`,
     );
   out.push(
     `incidents: ${a.incidents.open} open, ${a.incidents.resolved} resolved; standards added by Kaizen: ${a.standardsAdded}`,
@@ -102,4 +150,15 @@ export function formatStatus(s: Status): string {
     `spend today: $${s.spend.todayUsd.toFixed(2)} of $${s.spend.limitUsdPerDay} (${s.spend.todayTokens} tokens)`,
   );
   return out.join('\n');
+}
+
+function daemonLine(d: Status['daemon']): string {
+  if (!d.running) return 'not running';
+  const base = `running (pid ${d.pid}, since ${d.since}`;
+  const hb = d.heartbeat;
+  if (!hb) return `${base}; no heartbeat yet)`;
+  const age = `${Math.round(hb.ageMs / 1000)}s ago`;
+  if (!hb.responding)
+    return `NOT RESPONDING: pid ${d.pid} is alive but its last heartbeat was ${age} (hung, or stopped with SIGSTOP?)`;
+  return `${base}; heartbeat ${age}${hb.state === 'stopping' ? ', stopping' : ''}${hb.busy ? ', busy' : ', idle'})`;
 }

@@ -5,14 +5,14 @@ import { CLI } from '../support/repo.js';
 
 /**
  * `jidoka daemon` as a real process in a test repository: its JSON log lines
- * (stderr) collected as they arrive, its exit awaited, conditions polled.
+ * (stdout) collected as they arrive, its exit awaited, conditions polled.
  */
 export interface DaemonProcess {
   child: ChildProcess;
   pid: number;
   /** Every log message so far (pino's `msg`), in order. */
   messages(): string[];
-  /** The raw stderr so far. */
+  /** Everything printed so far: the log (stdout), then stderr. */
   stderr(): string;
   /** Resolves with the exit code (or the signal's name) when the process ends. */
   exited: Promise<number | string>;
@@ -26,16 +26,20 @@ export function spawnDaemon(root: string, env: Record<string, string> = {}): Dae
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, JIDOKA_LOG_LEVEL: 'info', ...env },
   });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
+  let out = '';
+  let errors = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
   });
-  child.stdout!.resume();
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    errors += d;
+  });
+  const printed = () => (errors ? `${out}\n${errors}` : out);
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
   const messages = () =>
-    err
+    out
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => {
@@ -49,7 +53,7 @@ export function spawnDaemon(root: string, env: Record<string, string> = {}): Dae
     child,
     pid: child.pid!,
     messages,
-    stderr: () => err,
+    stderr: printed,
     exited,
     waitForLog: async (re, timeoutMs = 60_000) => {
       let found: string | undefined;
@@ -60,9 +64,9 @@ export function spawnDaemon(root: string, env: Record<string, string> = {}): Dae
         },
         timeoutMs,
         `a daemon log line matching ${re}`,
-        () => err,
+        printed,
       );
-      if (found === undefined) throw new Error(`the daemon exited before logging ${re}:\n${err}`);
+      if (found === undefined) throw new Error(`the daemon exited before logging ${re}:\n${printed()}`);
       return found;
     },
   };

@@ -1,28 +1,21 @@
 import { budget } from '../../andon/breakers.js';
-import { readLedger } from '../../core/ledger.js';
+import { spentToday } from '../../core/ledger.js';
 import type { Finding } from '../../core/types.js';
 import type { PlanRun } from './plan-run.js';
 
 /**
  * The budget breaker before a dispatch, against the plan's spend plus
  * `extra` (spent by the running attempt). Today's spend is the finished runs
- * in the ledger plus this run's own, which the ledger has not seen yet.
+ * in the ledger (its daily tally) plus this run's own, which the ledger has not seen yet.
  */
 export function overBudget(p: PlanRun, extra = { costUsd: 0, tokens: 0 }): Finding | undefined {
   const planUsd = p.state.spend.usd + extra.costUsd;
   return budget(
     {
       planUsd,
-      dayUsd: spentToday(p.opts.root) + planUsd - p.spendAtStart,
+      dayUsd: spentToday(p.opts.root).usd + planUsd - p.spendAtStart,
       planTokens: p.state.spend.tokens + extra.tokens,
     },
     p.opts.config.limits,
   );
-}
-
-function spentToday(root: string): number {
-  const today = new Date().toISOString().slice(0, 10);
-  return readLedger(root)
-    .filter((e) => e.event === 'run.finished' && e.at.startsWith(today))
-    .reduce((n, e) => n + (typeof e.costUsd === 'number' ? e.costUsd : 0), 0);
 }
