@@ -22,7 +22,8 @@ import { freePort, raw } from './helpers.js';
  * yellow when the scope breaker trips and red when the cord is pulled from
  * the page, each within a second of the state file. Screenshots:
  * test-results/board.png (yellow, output coming in; the README's picture,
- * copied where JIDOKA_BOARD_SCREENSHOT says) and board-stopped.png.
+ * copied where JIDOKA_BOARD_SCREENSHOT says) and board-stopped.png. Last, a
+ * stop with the page still connected: the daemon exits at once.
  */
 const CHROMIUM = process.env.JIDOKA_CHROMIUM ?? '/usr/bin/chromium';
 const HOSTILE =
@@ -94,7 +95,7 @@ describe('the board in a browser', () => {
         checker: [[approve('ok')]],
         goal: [[met('ok')]],
       },
-      extraConfig: { board: { host: '127.0.0.1', port } },
+      extraConfig: { board: { host: '127.0.0.1', port }, daemon: { gracePeriod: '1s' } },
       files: { ...templateWiki(), 'wiki/notes.md': '# Notes\n\nSee [the old page](gone.md).\n' },
     });
     daemon = spawnDaemon(root);
@@ -170,6 +171,15 @@ describe('the board in a browser', () => {
     await page.screenshot({ path: join(out, 'board-stopped.png'), fullPage: true });
     if (process.env.JIDOKA_BOARD_SCREENSHOT)
       copyFileSync(join(out, 'board.png'), process.env.JIDOKA_BOARD_SCREENSHOT);
+    // A stop with the page still open (its event stream connected): the daemon closes the board and exits at once.
+    const stopAt = Date.now();
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(Date.now() - stopAt).toBeLessThan(10_000);
+    expect(
+      daemon.messages().some((m) => /still running .* after it stopped/.test(m)),
+      daemon.stderr(),
+    ).toBe(false);
     await page.close();
   });
 });
