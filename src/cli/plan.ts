@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { JidokaError } from '../core/errors.js';
 import type { PlanEntry } from '../plans/store.js';
-import type { PlanStatus } from '../plans/types.js';
+import type { Decision } from '../plans/transition.js';
 import { action, type CliContext } from './context.js';
 import { table } from './table.js';
 
@@ -146,52 +145,31 @@ async function validate(ctx: CliContext, id: string | undefined, opts: { json?: 
   return bad.length ? 1 : 0;
 }
 
-const ALLOWED_FROM: Record<'approved' | 'rejected', PlanStatus[]> = {
-  approved: ['proposed', 'rejected', 'failed'],
-  rejected: ['proposed', 'approved', 'failed', 'invalid'],
-};
-
 async function transition(
   ctx: CliContext,
   id: string,
-  to: 'approved' | 'rejected',
+  to: Decision,
   opts: { json?: boolean; reason?: string },
 ): Promise<number> {
-  const { findPlan, formatPlanProblem, markInvalid, setPlanStatus } = await import('../plans/store.js');
-  const { isApprovedContent, recordApproval } = await import('../plans/approval.js');
-  const { appendLedger } = await import('../core/ledger.js');
+  const { transitionPlan } = await import('../plans/transition.js');
   const { whoAmI } = await import('../core/who.js');
   const root = ctx.root();
-  const e = findPlan(root, id, await maxChunks(ctx));
-  if (to === 'approved' && e.problems.length) {
-    markInvalid(e.file, e.problems);
-    throw new JidokaError(
-      `plan ${id} is invalid and cannot be approved:\n${e.problems.map(formatPlanProblem).join('\n')}`,
-      {
-        exitCode: 1,
-        hint: `fix ${e.relFile}, then run \`jidoka plan validate ${id}\``,
-      },
-    );
-  }
-  const from = (e.status ?? 'invalid') as PlanStatus;
-  if (from === to && !(to === 'approved' && !isApprovedContent(root, id, e.file))) {
+  const r = transitionPlan({
+    root,
+    id,
+    to,
+    maxChunks: await maxChunks(ctx),
+    by: whoAmI(root),
+    reason: opts.reason,
+  });
+  if (r.unchanged) {
     ctx.out(`plan ${id} is already ${to}`);
     return 0;
   }
-  if (from !== to && !ALLOWED_FROM[to].includes(from)) {
-    throw new JidokaError(`plan ${id} is ${from}; only ${ALLOWED_FROM[to].join(', ')} plans can be ${to}`, {
-      exitCode: 1,
-    });
-  }
-  // Approving a plan that only *says* approved (edited by hand, or changed since) records a human's approval now.
-  if (from !== to) setPlanStatus(e.file, to);
-  const by = whoAmI(root);
-  if (to === 'approved') recordApproval(root, id, e.file, by);
-  appendLedger(root, `plan.${to}`, { plan: id, from, by, ...(opts.reason ? { reason: opts.reason } : {}) });
-  if (opts.json) ctx.json({ id, from, status: to, by });
+  if (opts.json) ctx.json({ id, from: r.from, status: to, by: r.by });
   else
     ctx.out(
-      `plan ${id}: ${from} → ${to}${to === 'approved' ? ` (run it with \`jidoka run ${id}\`, or let the daemon pick it up)` : ''}`,
+      `plan ${id}: ${r.from} → ${to}${to === 'approved' ? ` (run it with \`jidoka run ${id}\`, or let the daemon pick it up)` : ''}`,
     );
   return 0;
 }

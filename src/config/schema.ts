@@ -164,6 +164,12 @@ const configShape = z.strictObject({
     })
     .prefault({}),
   daemon: z.strictObject({ gracePeriod: duration.default(30_000) }).prefault({}),
+  board: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(7420),
+    })
+    .prefault({}),
   sandbox: z
     .strictObject({ mode: z.enum(SANDBOX_MODES).default('bwrap'), writable: sandboxWritable })
     .prefault({}),

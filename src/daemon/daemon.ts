@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { readLine } from '../andon/line.js';
+import { startBoard } from '../board/start.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
@@ -100,6 +101,7 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
     else void checkMain().catch(() => {});
   });
   schedules.reset(settings.current());
+  startBoard({ root, logger, config: settings.current, stopped: shutdown.done });
   // Where main is now, so that a later move (a merge) is seen as one.
   const mainKnown = checkMain().catch(() => {});
   scanPlans();
