@@ -101,7 +101,7 @@ export async function queueStep(input: QueueStepInput): Promise<QueueStep> {
         });
       continue;
     }
-    return { kind: 'merged', result: await merged(root, planId, main, result.commit, input.by) };
+    return { kind: 'merged', result: await merged(root, planId, check(result, 'merged'), input.by) };
   }
 }
 
@@ -175,10 +175,10 @@ async function moveMain(
 async function merged(
   root: string,
   planId: string,
-  main: string,
-  commit: string,
+  mergeCheck: MergeCheck,
   by: string,
 ): Promise<MergeResult> {
+  const { main, commit = '' } = mergeCheck;
   const branch = planBranch(planId);
   let worktreeRemoved = false;
   if (existsSync(planWorktreePath(root, planId))) {
@@ -189,7 +189,7 @@ async function merged(
   if (state) {
     state.mergedAt = new Date().toISOString();
     state.mergeCommit = commit;
-    if (state.mergeCheck) state.mergeCheck = { ...state.mergeCheck, status: 'merged', commit };
+    state.mergeCheck = mergeCheck;
     writePlanState(root, state);
   }
   appendLedger(root, 'plan.merged', { plan: planId, branch, main, commit, by });
@@ -210,7 +210,7 @@ function record(root: string, planId: string, mergeCheck: MergeCheck): void {
     });
 }
 
-function check(r: Extract<MergedResult, { kind: 'passed' }>, status: 'ready'): MergeCheck {
+function check(r: Extract<MergedResult, { kind: 'passed' }>, status: 'ready' | 'merged'): MergeCheck {
   return {
     status,
     main: r.main,
