@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { readLine } from '../andon/line.js';
 import type { Config } from '../config/schema.js';
+import { configureCheckSlots } from '../loops/check-slots.js';
 import { executePlan } from '../loops/execute/execute.js';
 import { AUTO, autoMerges, queueStep, waitingPlans } from '../merge/queue.js';
 import type { PlanSlot } from './plan-slots.js';
@@ -20,6 +21,7 @@ export interface PlanRun extends PlanSlot {
  */
 export async function runPlan(run: PlanRun): Promise<void> {
   const { root, config, id, logger } = run;
+  configureCheckSlots(config.limits.maxParallelChecks); // the config as it is now: a reload applies to the next plan
   const outcome = await executePlan({
     root,
     config,

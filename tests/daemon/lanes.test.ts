@@ -121,3 +121,35 @@ describe('plan slots', () => {
     expect(b.signal.aborted).toBe(false);
   });
 });
+
+describe('check slots (limits.maxParallelChecks)', () => {
+  it('run at most that many checks at once across callers, and a waiting check aborted gives up its turn', async () => {
+    const { configureCheckSlots, inCheckSlot } = await import('../../src/loops/check-slots.js');
+    configureCheckSlots(2);
+    let live = 0;
+    let most = 0;
+    const check = () =>
+      inCheckSlot(async () => {
+        live++;
+        most = Math.max(most, live);
+        await new Promise((r) => setTimeout(r, 30));
+        live--;
+      });
+    await Promise.all([check(), check(), check(), check(), check()]);
+    expect(most).toBe(2);
+    configureCheckSlots(1);
+    const order: string[] = [];
+    const abort = new AbortController();
+    const first = inCheckSlot(async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      order.push('first');
+    });
+    const waiting = inCheckSlot(async () => {
+      order.push(abort.signal.aborted ? 'aborted one ran at once' : 'waited');
+    }, abort.signal);
+    abort.abort();
+    await Promise.all([first, waiting]);
+    expect(order).toEqual(['aborted one ran at once', 'first']);
+    configureCheckSlots(0);
+  });
+});
