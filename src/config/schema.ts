@@ -118,6 +118,7 @@ const configShape = z.strictObject({
       maxChunksPerPlan: positiveInt.default(10),
       wikiAutoFixMaxIssues: z.number().int().nonnegative().default(10),
       maxParallelPlans: positiveInt.default(1),
+      maxParallelChecks: z.number().int().nonnegative().default(0),
       budgetUsdPerPlan: z.number().nonnegative().default(5),
       budgetUsdPerDay: z.number().nonnegative().default(50),
       budgetTokensPerPlan: z.number().int().nonnegative().default(0),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { noteOwnWrite } from './own-writes.js';
 
 /**
  * The one way Jidoka writes a file that must never be seen half-written:
@@ -31,6 +32,7 @@ export function writeFileAtomic(
   }
   closeSync(fd);
   renameSync(tmp, path);
+  noteOwnWrite(path, data);
 }
 
 /**

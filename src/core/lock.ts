@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { JidokaError } from './errors.js';
+import { noteOwnRemoval, noteOwnWrite } from './own-writes.js';
 
 /**
  * A pid lock file: `{"pid", "hostname", "startedAt", "purpose"}`. Held while
@@ -50,8 +51,11 @@ export function acquireLock(path: string, purpose: string): () => void {
   for (let i = 0; i < 2; i++) {
     try {
       writeFileSync(path, `${JSON.stringify(info)}\n`, { flag: 'wx' });
+      noteOwnWrite(path, `${JSON.stringify(info)}\n`);
       return () => {
-        if (readLock(path)?.pid === process.pid) rmSync(path, { force: true });
+        if (readLock(path)?.pid !== process.pid) return;
+        rmSync(path, { force: true });
+        noteOwnRemoval(path);
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

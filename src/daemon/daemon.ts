@@ -11,7 +11,8 @@ import { assertSandboxReady } from '../sandbox/bwrap.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createMainTip } from './main-tip.js';
 import { createPlanPicker } from './plan-picker.js';
-import { runPlan } from './run-plan.js';
+import { createPlanSlots } from './plan-slots.js';
+import { mergeStep, mergesWaiting, runPlan } from './run-plan.js';
 import { runningConfig } from './running-config.js';
 import { createSchedules, type ScheduledLoop } from './schedules.js';
 import { createShutdown } from './shutdown.js';
@@ -50,27 +51,50 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   const shutdown = createShutdown(logger);
   const picker = createPlanPicker(root, logger);
   const mainTip = createMainTip(root);
-  const queue = createWorkQueue(logger, () => scanPlans());
+  const slots = createPlanSlots(root, logger);
+  const queue = createWorkQueue(
+    logger,
+    () => scanPlans(),
+    () => settings.current().limits.maxParallelPlans,
+  );
   const schedules = createSchedules(root, hooks, queue.add, shutdown.signal);
   const heartbeat = startHeartbeat(root, () => ({ stopping: shutdown.stopping(), busy: queue.busy() }));
 
   const startPlan = async (id: string) => {
-    const { signal, stopping: draining } = shutdown;
+    const slot = slots.enter(id, shutdown); // before the first await: the next scan sees the plan taken
     try {
-      await runPlan({ root, config: settings.current(), id, logger, signal, draining });
+      await runPlan({ root, config: settings.current(), id, logger, ...slot });
     } catch (err) {
       picker.refuse(id); // its start threw: not offered again until something on disk changes
       throw err;
+    } finally {
+      slots.leave(id);
     }
   };
+  // Fill the free plan slots (`limits.maxParallelPlans`), then give the merge queue the done plans.
   const scanPlans = () => {
-    if (shutdown.stopping() || queue.busy()) return; // the scan after the running item sees what changed meanwhile
-    const next = picker.next(settings.current());
-    // One at a time; the scan after it picks up the rest.
-    if (next) queue.add(`${next.resumable ? 'resume' : 'run'} plan ${next.id}`, () => startPlan(next.id));
+    if (shutdown.stopping()) return;
+    while (queue.hasRoom('plan')) {
+      const next = picker.next(settings.current(), slots.ids());
+      if (!next) break;
+      queue.add(`${next.resumable ? 'resume' : 'run'} plan ${next.id}`, () => startPlan(next.id), 'plan');
+    }
+    void scanMerges();
+  };
+  const scanMerges = async () => {
+    const config = settings.current();
+    const ids = await mergesWaiting(root, config).catch((err: unknown) => {
+      logger.error(`daemon: could not read the merge queue: ${describeError(err)}`);
+      return [];
+    });
+    for (const id of ids)
+      queue.add(`merge queue: plan ${id}`, () =>
+        mergeStep(root, settings.current(), id, logger, shutdown.signal),
+      );
   };
   const changed = () => {
     picker.forgetRefusals();
+    slots.lineChanged(settings.current().daemon.gracePeriod);
     scanPlans();
   };
   const checkMain = async () => {

@@ -5,8 +5,8 @@ import { describeError } from '../core/errors.js';
 import { type Runnable, surveyPlans } from './next-plan.js';
 
 export interface PlanPicker {
-  /** The plan to start now, if any; what it passes over is logged (each unapproved content once). */
-  next(config: Config): Runnable | undefined;
+  /** The plan to start now, if any, but none of `running`; what it passes over is logged (each unapproved content once). */
+  next(config: Config, running?: Set<string>): Runnable | undefined;
   /** Its start threw: not offered again until something on disk changes. */
   refuse(id: string): void;
   /** Something on disk changed: refused plans get another chance. */
@@ -23,7 +23,7 @@ export function createPlanPicker(root: string, logger: Logger): PlanPicker {
   const refused = new Set<string>();
   const reported = new Set<string>();
   return {
-    next(config) {
+    next(config, running = new Set()) {
       try {
         if (readLine(root).state === 'stopped') {
           logger.info('daemon: the line is stopped; no plan starts until `jidoka andon resolve`');
@@ -39,8 +39,9 @@ export function createPlanPicker(root: string, logger: Logger): PlanPicker {
           );
         }
         for (const h of survey.held)
-          logger.debug(`daemon: plan ${h.id} is being run by pid ${h.pid}; leaving it`);
-        return survey.ready.find((r) => !refused.has(r.id));
+          if (!running.has(h.id))
+            logger.debug(`daemon: plan ${h.id} is being run by pid ${h.pid}; leaving it`);
+        return survey.ready.find((r) => !refused.has(r.id) && !running.has(r.id));
       } catch (err) {
         logger.error(`daemon: could not look for plans: ${describeError(err)}`);
         return undefined;

@@ -1,3 +1,4 @@
+import { moveOwnHead } from './own-moves.js';
 import { gitAt } from './repo.js';
 
 /**
@@ -33,7 +34,9 @@ export async function commitChunk(worktree: string, c: ChunkCommit): Promise<str
   const git = gitAt(worktree);
   const message = `${c.subject}\n\nJidoka-Plan: ${c.plan}\nJidoka-Chunk: ${c.chunk}\nJidoka-Attempt: ${c.attempt}\nJidoka-Run: ${c.runId}\n`;
   if (!identity.has(worktree)) identity.set(worktree, await configured(worktree));
-  await git.raw([...(identity.get(worktree) ? [] : IDENTITY), 'commit', '--allow-empty', '-m', message]);
+  await moveOwnHead(worktree, () =>
+    git.raw([...(identity.get(worktree) ? [] : IDENTITY), 'commit', '--allow-empty', '-m', message]),
+  );
   return (await git.raw(['rev-parse', 'HEAD'])).trim();
 }
 

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { moveOwnHead } from './own-moves.js';
 import { gitAt } from './repo.js';
 import { gitEnv } from './run.js';
 
@@ -76,6 +77,6 @@ function resolveGitPath(worktree: string, p: string): string {
  */
 export async function resetWorktree(worktree: string, toSha: string): Promise<void> {
   const git = gitAt(worktree);
-  await git.raw(['reset', '--hard', '--quiet', toSha]);
+  await moveOwnHead(worktree, () => git.raw(['reset', '--hard', '--quiet', toSha]));
   await git.raw(['clean', '-fdq']);
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { JidokaError } from '../core/errors.js';
 import { jidokaPaths } from '../core/paths.js';
+import { moveOwnRefs } from './own-moves.js';
 import { gitAt, revParse } from './repo.js';
 import { gitSucceeds } from './run.js';
 
@@ -47,7 +48,7 @@ export async function ensureWorktree(root: string, planId: string, main: string)
   await git.raw(['worktree', 'prune']);
   const branchSha = await revParse(git, `refs/heads/${branch}`);
   if (branchSha) await addWorktree(root, path, branch);
-  else await addWorktree(root, path, branch, mainSha);
+  else await moveOwnRefs(root, [`refs/heads/${branch}`], () => addWorktree(root, path, branch, mainSha));
   const baseSha = (await gitAt(path).raw(['merge-base', main, 'HEAD'])).trim();
   return { path, branch, baseSha, reused: Boolean(branchSha) };
 }

@@ -5,6 +5,7 @@ import type { CheckConfig, SandboxMode } from '../config/schema.js';
 import { clipEnd } from '../core/text.js';
 import type { CheckResult } from '../core/types.js';
 import { checkWritable } from '../sandbox/writable.js';
+import { inCheckSlot } from './check-slots.js';
 
 /**
  * Jidoka runs the checks itself, in the worktree, through the one runner: the
@@ -45,20 +46,24 @@ export async function runChecks(opts: {
   const results: CheckResult[] = [];
   for (const [i, spec] of opts.specs.entries()) {
     const tmpDir = join(opts.stepDir, `tmp-${i + 1}`);
-    const run = await runProcess({
-      file: spec.command,
-      args: [],
-      shell: true,
-      cwd: opts.cwd,
-      env: buildEnv({ CI: 'true' }, { tmpDir }),
-      timeoutMs: spec.timeoutMs,
-      maxOutputBytes: opts.maxOutputBytes,
-      logFile: join(opts.stepDir, `check-${i + 1}.log`),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(sandboxed
-        ? { sandbox: { writable: checkWritable(opts.cwd, tmpDir, opts.sandbox?.writable) } }
-        : {}),
-    });
+    const run = await inCheckSlot(
+      () =>
+        runProcess({
+          file: spec.command,
+          args: [],
+          shell: true,
+          cwd: opts.cwd,
+          env: buildEnv({ CI: 'true' }, { tmpDir }),
+          timeoutMs: spec.timeoutMs,
+          maxOutputBytes: opts.maxOutputBytes,
+          logFile: join(opts.stepDir, `check-${i + 1}.log`),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(sandboxed
+            ? { sandbox: { writable: checkWritable(opts.cwd, tmpDir, opts.sandbox?.writable) } }
+            : {}),
+        }),
+      opts.signal,
+    );
     const output = clipEnd(`${run.stdout}${run.stderr ? `\n${run.stderr}` : ''}`, KEEP_BYTES);
     results.push({
       name: spec.name,

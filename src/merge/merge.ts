@@ -1,20 +1,20 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { execa } from 'execa';
 import { assertLineRunning } from '../andon/line.js';
 import type { Config } from '../config/schema.js';
 import { JidokaError } from '../core/errors.js';
 import { appendLedger } from '../core/ledger.js';
-import { jidokaPaths } from '../core/paths.js';
-import { gitAt, mainBranch, revParse } from '../git/repo.js';
-import { addWorktree, planBranch, removePlanWorktree, removeWorktree } from '../git/worktree.js';
-import { readPlanState, writePlanState } from '../loops/execute/plan-state.js';
+import { gitAt, mainBranch } from '../git/repo.js';
+import { planBranch } from '../git/worktree.js';
 import { findPlan } from '../plans/store.js';
+import { AUTO, autoMerges, queueStep } from './queue.js';
 
 /**
- * Merging a done plan into the main branch: a human's step (or `merge.mode:
- * auto` for low-risk plans). Refused while the line is stopped. A merge that
- * would conflict is aborted and explained; nothing is left half-merged.
+ * Merging a done plan into the main branch: a human's step (`jidoka merge`),
+ * or the merge queue's with `merge.mode: auto` for low-risk plans. Both go
+ * through the same queue step (src/merge/queue.ts): the plan merged with the
+ * current main in a scratch worktree, the checks run on that merged tree,
+ * and only then main moves, to exactly that commit. Refused while the line
+ * is stopped. A conflict or a failing check merges nothing and says why.
  */
 export interface MergeResult {
   plan: string;
@@ -29,115 +29,34 @@ export async function mergePlan(
   config: Config,
   planId: string,
   by: string,
+  signal?: AbortSignal,
 ): Promise<MergeResult> {
-  assertLineRunning(root, 'merges');
-  const entry = findPlan(root, planId, config.limits.maxChunksPerPlan);
-  if (entry.status !== 'done') {
-    throw new JidokaError(`plan ${planId} is ${entry.status ?? 'invalid'}; only done plans merge`, {
-      exitCode: 1,
-      hint:
-        entry.status === 'approved' || entry.status === 'active'
-          ? `finish it first: \`jidoka run ${planId}\``
-          : undefined,
-    });
-  }
-  const git = gitAt(root);
-  const main = await mainBranch(git, config.git.mainBranch);
+  const step = await queueStep({ root, config, planId, by, move: true, ...(signal ? { signal } : {}) });
+  if (step.kind === 'merged') return step.result;
+  if (step.kind === 'ready') throw new Error('the queue step was asked to move main'); // not reached: move is true
   const branch = planBranch(planId);
-  if (!(await revParse(git, `refs/heads/${branch}`)))
-    throw new JidokaError(`branch ${branch} does not exist`, { exitCode: 1 });
-  const state = readPlanState(root, planId);
-
-  // Merge where main is checked out (the user's work tree) or, if it is not checked out anywhere, in a temporary worktree.
-  const current = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
-  let where = root;
-  let temp: string | undefined;
-  if (current !== main) {
-    temp = join(jidokaPaths(root).worktrees, `merge-${planId}`);
-    await addWorktree(root, temp, main).catch((err: Error) => {
-      throw new JidokaError(`cannot check out ${main} to merge into: ${err.message.trim()}`, {
+  if (step.kind === 'conflict')
+    throw new JidokaError(
+      `${step.main} has moved and conflicts with ${branch} in: ${step.files.join(', ')}; nothing was merged`,
+      {
         exitCode: 1,
-        hint: `check out ${main} in ${root} and run the merge again`,
-      });
-    });
-    where = temp;
-  }
-  const wgit = gitAt(where);
-  try {
-    const subject = `Merge ${branch}: ${entry.plan?.title ?? planId}`;
-    try {
-      await wgit.raw([
-        ...(await identityArgs(where)),
-        'merge',
-        '--no-ff',
-        '--no-edit',
-        '-m',
-        subject,
-        '-m',
-        `Jidoka-Plan: ${planId}\nApproved-By: ${by}`,
-        branch,
-      ]);
-    } catch (err) {
-      const conflicted = (await wgit.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).trim();
-      await wgit.raw(['merge', '--abort']).catch(() => {});
-      if (conflicted) {
-        throw new JidokaError(
-          `${main} has moved and conflicts with ${branch} in: ${conflicted.split('\n').join(', ')}; nothing was merged`,
-          {
-            exitCode: 1,
-            hint: `bring the plan up to date: cd .jidoka/worktrees/${planId} && git merge ${main} (resolve, commit), then \`jidoka merge ${planId}\` again`,
-          },
-        );
-      }
-      throw new JidokaError(
-        `git refused the merge of ${branch} into ${main}: ${(err as Error).message.trim()}`,
-        {
-          exitCode: 1,
-          hint: 'commit or stash your local changes in the files the plan touches, then merge again',
-        },
-      );
-    }
-    const mergeCommit = (await wgit.raw(['rev-parse', 'HEAD'])).trim();
-    let worktreeRemoved = false;
-    if (existsSync(join(jidokaPaths(root).worktrees, planId))) {
-      await removePlanWorktree(root, planId);
-      worktreeRemoved = true;
-    }
-    if (state) {
-      state.mergedAt = new Date().toISOString();
-      state.mergeCommit = mergeCommit;
-      writePlanState(root, state);
-    }
-    appendLedger(root, 'plan.merged', { plan: planId, branch, main, commit: mergeCommit, by });
-    return { plan: planId, branch, main, mergeCommit, worktreeRemoved };
-  } finally {
-    if (temp) await removeWorktree(root, temp);
-  }
+        hint: `bring the plan up to date: cd .jidoka/worktrees/${planId} && git merge ${step.main} (resolve, commit), then \`jidoka merge ${planId}\` again`,
+      },
+    );
+  throw new JidokaError(`${step.reason}; nothing was merged, ${step.main} did not move`, {
+    exitCode: 1,
+    hint: `see the failing output with \`jidoka review ${planId}\`; fix it on the plan branch (or re-run the plan on the new ${step.main}), then \`jidoka merge ${planId}\` again`,
+  });
 }
 
 /**
  * `merge.mode: auto`: a done plan of `risk: low` merges without the human
- * step. Returns the merge commit, or undefined when the policy does not apply.
+ * step, through the same queue step. Returns the merge commit, or undefined
+ * when the policy does not apply; a merged result that fails throws, saying why.
  */
 export async function autoMerge(root: string, config: Config, planId: string): Promise<string | undefined> {
-  if (config.merge.mode !== 'auto') return undefined;
-  if (findPlan(root, planId, config.limits.maxChunksPerPlan).plan?.risk !== 'low') return undefined;
-  return (await mergePlan(root, config, planId, 'jidoka (merge.mode: auto)')).mergeCommit;
-}
-
-async function identityArgs(dir: string): Promise<string[]> {
-  const email = (
-    await gitAt(dir)
-      .raw(['config', 'user.email'])
-      .catch(() => '')
-  ).trim();
-  const name = (
-    await gitAt(dir)
-      .raw(['config', 'user.name'])
-      .catch(() => '')
-  ).trim();
-  // The user's own identity when configured; Jidoka's otherwise, so a bare CI checkout can merge.
-  return email && name ? [] : ['-c', 'user.name=Jidoka', '-c', 'user.email=jidoka@localhost'];
+  if (!autoMerges(root, config, planId)) return undefined;
+  return (await mergePlan(root, config, planId, AUTO)).mergeCommit;
 }
 
 /**

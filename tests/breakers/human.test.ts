@@ -74,7 +74,10 @@ describe('breaker: human-involved retries (end to end)', () => {
 });
 
 describe('manual stop (end to end)', () => {
-  it('andon pull stops the line: run and merge refuse naming the incident; resolve restarts it', () => {
+  // The merge runs the checks on the merged tree (the merge queue's step) as well.
+  it('andon pull stops the line: run and merge refuse naming the incident; resolve restarts it', {
+    timeout: 90_000,
+  }, () => {
     const l = line({ script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] } });
     expectDone(l, run(l.root, l.planId));
 

@@ -15,7 +15,8 @@ function chunkCommits(root: string, range: string): string[] {
 }
 
 describe('execution loop, end to end with scripted agents', () => {
-  it('takes a two-chunk plan from proposed to approved to done to merged', () => {
+  // The merge runs the checks on the merged tree (the merge queue's step) as well.
+  it('takes a two-chunk plan from proposed to approved to done to merged', { timeout: 90_000 }, () => {
     const { root, planId } = setupLine({
       script: {
         maker: [[A], [B]],

@@ -44,7 +44,10 @@ describe('jidoka merge', () => {
     expect(git(root, 'branch', '--list', `jidoka/${planId}`)).toContain(planId);
   });
 
-  it('merges low-risk plans by itself with merge.mode: auto, and leaves others for a human', () => {
+  // Two runs and two merged-result checks (the merge queue runs the checks on the merged tree).
+  it('merges low-risk plans by itself with merge.mode: auto, and leaves others for a human', {
+    timeout: 90_000,
+  }, () => {
     const { root, planId } = setupLine({
       script,
       roles: ['maker', 'checker', 'goal'],

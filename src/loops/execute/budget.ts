@@ -14,7 +14,7 @@ export function overBudget(p: PlanRun, extra = { costUsd: 0, tokens: 0 }): Findi
   return budget(
     {
       planUsd,
-      dayUsd: spentToday(p.opts.root).usd + planUsd - p.spendAtStart,
+      dayUsd: spentToday(p.opts.root).usd + planUsd - p.spendAtStart + (p.opts.othersUsd?.() ?? 0),
       planTokens: p.state.spend.tokens + extra.tokens,
     },
     p.opts.config.limits,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   compareOutside,
   type OutsideSnapshot,
@@ -7,6 +8,8 @@ import {
   snapshotOutside,
 } from '../../andon/outside-writes.js';
 import type { Config } from '../../config/schema.js';
+import { isOwnFileValue, isOwnRefValue, ownMovesInFlight, ownMovesSettled } from '../../core/own-writes.js';
+import { jidokaPaths } from '../../core/paths.js';
 import type { Finding } from '../../core/types.js';
 
 /**
@@ -20,6 +23,12 @@ import type { Finding } from '../../core/types.js';
  * cannot be the step's, and a person committing on main meanwhile must not
  * stop the line. Unsandboxed, the check cannot tell a person from the agent,
  * and stops the line either way.
+ *
+ * With plans running in parallel, Jidoka itself moves refs and writes state
+ * during the step (another plan's chunk commit and checkpoint, the merge
+ * queue moving main, a red line written by another plan). Those changes are
+ * Jidoka's when the value seen now is the value Jidoka set
+ * (src/core/own-writes.ts): they are taken as expected, and never put back.
  */
 /** Whose step it is: the repository, the plan (its own refs and checkpoint are Jidoka's), the sandbox mode. */
 export interface StepScope extends SnapshotScope {
@@ -34,15 +43,27 @@ export function outsideSnapshot(scope: StepScope): Promise<OutsideSnapshot> {
   return snapshotOutside(scope);
 }
 
+/** How long a check waits for Jidoka's own ref moves in flight before it judges what it sees. */
+const SETTLE_MS = 60_000;
+
 export async function outsideChanged(
   scope: StepScope,
   before: OutsideSnapshot,
   during: string,
 ): Promise<{ finding?: Finding; after: OutsideSnapshot }> {
-  const after = await snapshotOutside(scope, before);
-  const found = compareOutside(before, scope.sandboxed ? sandboxedView(before, after) : after);
+  let after = await snapshotOutside(scope, before);
+  let expected = expectedAfter(scope.root, before, after, journal);
+  let found = compareOutside(expected, scope.sandboxed ? sandboxedView(expected, after) : after);
+  if (found && ownMovesInFlight()) {
+    // A ref seen moved before its mover could note it: look again once Jidoka's own moves have landed.
+    await ownMovesSettled(SETTLE_MS);
+    after = await snapshotOutside(scope, before);
+    expected = expectedAfter(scope.root, before, after, journal);
+    found = compareOutside(expected, scope.sandboxed ? sandboxedView(expected, after) : after);
+  }
   if (!found) return { after };
-  const restored = await restoreRefs(scope, before).catch(() => []);
+  // Put back what is not Jidoka's own: another plan's commit stays where it is.
+  const restored = await restoreRefs(scope, expected).catch(() => []);
   return {
     after,
     finding: {
@@ -51,4 +72,57 @@ export async function outsideChanged(
       evidence: { ...found.evidence, restoredRefs: restored },
     },
   };
+}
+
+/** What the check asks of Jidoka's journal of its own changes. */
+export interface OwnJournal {
+  isOwnRef(ref: string, sha: string | undefined): boolean;
+  /** `hash`: the file's sha256 now, undefined when it is gone. */
+  isOwnFile(path: string, hash: string | undefined): boolean;
+}
+
+const journal: OwnJournal = { isOwnRef: isOwnRefValue, isOwnFile: isOwnFileValue };
+
+/**
+ * The snapshot the step should have left: `before`, with every change that
+ * is Jidoka's own (the journal set exactly the value seen now) taken as it is
+ * now. Comparing this with `after` leaves only changes nobody in Jidoka made.
+ */
+export function expectedAfter(
+  root: string,
+  before: OutsideSnapshot,
+  after: OutsideSnapshot,
+  own: OwnJournal,
+): OutsideSnapshot {
+  const refs = { ...before.refs };
+  for (const ref of new Set([...Object.keys(before.refs), ...Object.keys(after.refs)])) {
+    const now = after.refs[ref];
+    if (now === before.refs[ref] || !own.isOwnRef(ref, now)) continue;
+    if (now === undefined) delete refs[ref];
+    else refs[ref] = now;
+  }
+  const stateDir = jidokaPaths(root).state;
+  const state = { ...before.state };
+  for (const key of new Set([...Object.keys(before.state), ...Object.keys(after.state)])) {
+    const now = after.state[key];
+    if (now === before.state[key] || !own.isOwnFile(join(stateDir, key), contentOf(now))) continue;
+    if (now === undefined) delete state[key];
+    else state[key] = now;
+  }
+  return { ...before, refs, state, mainHead: ownMainHead(before.mainHead, after.mainHead, own) };
+}
+
+/** The main checkout's HEAD (`<symref> <sha>`) moved by Jidoka on the same branch (the merge queue) is expected. */
+function ownMainHead(before: string, after: string, own: OwnJournal): string {
+  if (before === after) return before;
+  const [refBefore] = before.split(' ');
+  const [refAfter, sha] = after.split(' ');
+  return refBefore === refAfter && refAfter && own.isOwnRef(refAfter, sha) ? after : before;
+}
+
+/** The snapshot keeps `<mode>:<sha256>` of a file (or `symlink:…`); the journal keeps the sha256. */
+function contentOf(entry: string | undefined): string | undefined {
+  if (entry === undefined) return undefined;
+  const i = entry.indexOf(':');
+  return entry.startsWith('symlink:') ? entry : entry.slice(i + 1);
 }

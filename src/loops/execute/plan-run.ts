@@ -17,6 +17,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Asked between steps: true means finish here, checkpointed (the daemon is shutting down). */
   draining?: () => boolean;
+  /** What other plans running in parallel spent since they started: the day budget counts it too. */
+  othersUsd?: () => number;
 }
 
 /** How one run of a plan ended; `jidoka run --json` prints it. */

@@ -43,6 +43,25 @@ export interface AttemptRecord {
   at: string;
 }
 
+/**
+ * The merged result of a done plan with main at `mainSha`: `ready` (the
+ * checks passed; `jidoka merge` moves main), `merged`, or why it failed
+ * (`conflict`, `failed`: a check failed on the merged tree). A result for
+ * another main or branch tip is stale: the queue checks the plan again.
+ */
+export interface MergeCheck {
+  status: 'ready' | 'merged' | 'conflict' | 'failed';
+  main: string;
+  mainSha: string;
+  branchSha: string;
+  /** The merge commit whose tree passed (ready, merged). */
+  commit?: string;
+  reason?: string;
+  failedChecks?: string[];
+  output?: string;
+  at: string;
+}
+
 export interface PlanState {
   plan: string;
   status: 'running' | 'done' | 'failed' | 'stopped';
@@ -74,6 +93,8 @@ export interface PlanState {
   approvedTree?: string | undefined;
   mergedAt?: string;
   mergeCommit?: string;
+  /** The merge queue's last step for this done plan: its branch merged with main and checked (src/merge/queue.ts). */
+  mergeCheck?: MergeCheck;
   attempts: AttemptRecord[];
   runIds: string[];
   updatedAt: string;
