@@ -175,7 +175,11 @@ async function transition(
   }
   const from = (e.status ?? 'invalid') as PlanStatus;
   if (from === to && !(to === 'approved' && !isApprovedContent(root, id, e.file))) {
-    ctx.out(`plan ${id} is already ${to}`);
+    // Approving again is how a human accepts the git configuration and hooks as they are now.
+    if (to === 'approved') (await import('../git/pin.js')).recordGitPin(root, id);
+    ctx.out(
+      `plan ${id} is already ${to}${to === 'approved' ? ' (its git configuration and hooks are pinned again as they are now)' : ''}`,
+    );
     return 0;
   }
   if (from !== to && !ALLOWED_FROM[to].includes(from)) {

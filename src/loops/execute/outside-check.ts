@@ -8,6 +8,8 @@ import {
 } from '../../andon/outside-writes.js';
 import type { Config } from '../../config/schema.js';
 import type { Finding } from '../../core/types.js';
+import { neutralizeConfig } from '../../git/pin.js';
+import { planWorktreePath } from '../../git/worktree.js';
 
 /**
  * The after-step check around every agent step and the checks, sandbox or
@@ -27,7 +29,12 @@ export interface StepScope extends SnapshotScope {
 }
 
 export function stepScope(root: string, config: Config, planId: string): StepScope {
-  return { root, planId, sandboxed: config.sandbox.mode === 'bwrap' };
+  return {
+    root,
+    planId,
+    worktree: planWorktreePath(root, planId),
+    sandboxed: config.sandbox.mode === 'bwrap',
+  };
 }
 
 export function outsideSnapshot(scope: StepScope): Promise<OutsideSnapshot> {
@@ -42,6 +49,8 @@ export async function outsideChanged(
   const after = await snapshotOutside(scope, before);
   const found = compareOutside(before, scope.sandboxed ? sandboxedView(before, after) : after);
   if (!found) return { after };
+  // Whatever git config was planted must not run in the git the stop itself does (diff, preserve).
+  if (scope.worktree) await neutralizeConfig(scope.worktree);
   const restored = await restoreRefs(scope, before).catch(() => []);
   return {
     after,
