@@ -100,6 +100,11 @@ describe('inside the sandbox (real bwrap)', () => {
         `echo x > "${root}/.git/refs/heads/main" 2>/dev/null && echo REF-WRITTEN`,
         `echo x > "${root}/.jidoka/state/approvals.json" 2>/dev/null && echo STATE-WRITTEN`,
         'echo "gitdir: /tmp/evil" > .git 2>/dev/null && echo GITFILE-WRITTEN',
+        // The worktree's own git dir (.git/worktrees/p1): its config.worktree, commondir, HEAD, index.
+        `echo x > "${root}/.git/worktrees/p1/config.worktree" 2>/dev/null && echo WTCONFIG-WRITTEN`,
+        `echo /tmp/evil > "${root}/.git/worktrees/p1/commondir" 2>/dev/null && echo COMMONDIR-WRITTEN`,
+        `echo x > "${root}/.git/worktrees/p1/HEAD" 2>/dev/null && echo WTHEAD-WRITTEN`,
+        `git config --worktree core.fsmonitor x 2>/dev/null && echo GIT-CONFIG-WORKTREE-WRITTEN`,
         `echo x > /tmp/jidoka-escape-$$ 2>/dev/null && echo TMP-WRITTEN`,
         'true',
       ].join('; '),
