@@ -2,11 +2,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recordApproval } from '../../src/plans/approval.js';
-import { planFile } from '../../src/plans/store.js';
 import { approve, met, write } from '../support/line.js';
 import { git } from '../support/repo.js';
-import { expectDone, line, onePlan, run } from './harness.js';
+import { approveAgain, expectDone, line, onePlan, run } from './harness.js';
 
 /**
  * Jidoka's own git on a plan's work runs with the git configuration and
@@ -29,11 +27,6 @@ function hook(file: string, marker: string): void {
   chmodSync(file, 0o755);
 }
 
-/** What `jidoka plan approve` records, again: a human approving the repository as it is now. */
-function approveAgain(root: string, planId: string): void {
-  recordApproval(root, planId, planFile(root, planId), 'Test User <test@example.invalid>');
-}
-
 /** A clean filter named `planted` for every file, touching `marker` when git runs it. */
 function plantFilter(configArgs: string[], root: string, marker: string): void {
   git(root, 'config', ...configArgs, 'filter.planted.clean', `sh -c 'touch ${marker}; cat'`);
@@ -44,7 +37,7 @@ describe('hooks: the copy pinned at approval runs, nothing added or edited since
     const m = marks();
     const l = line({ script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] } });
     hook(join(l.root, '.git', 'hooks', 'commit-msg'), join(m, 'gate-ran'));
-    approveAgain(l.root, l.planId);
+    approveAgain(l);
     // After approval, with no human: the gate edited, a new hook added.
     hook(join(l.root, '.git', 'hooks', 'commit-msg'), join(m, 'edited-gate-ran'));
     hook(join(l.root, '.git', 'hooks', 'pre-commit'), join(m, 'planted-hook-ran'));
@@ -70,7 +63,7 @@ describe('hooks: the copy pinned at approval runs, nothing added or edited since
     git(l.root, 'add', '.githooks');
     git(l.root, 'commit', '-q', '-m', 'hooks');
     git(l.root, 'config', 'core.hooksPath', '.githooks');
-    approveAgain(l.root, l.planId);
+    approveAgain(l);
     l.mainBefore = git(l.root, 'rev-parse', 'main');
     expectDone(l, run(l.root, l.planId));
     expect(existsSync(join(m, 'gate-ran'))).toBe(true);
@@ -108,7 +101,7 @@ describe('configuration: a change since approval refuses the run before any git 
       const m = marks();
       const l = line({ script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] } });
       writeFileSync(join(l.root, '.git', 'info', 'attributes'), '* filter=planted\n');
-      approveAgain(l.root, l.planId);
+      approveAgain(l);
       c.plant(l.root, join(m, 'planted-ran'));
       const r = run(l.root, l.planId);
       expect(r.code, r.stdout + r.stderr).toBe(1);
@@ -125,7 +118,7 @@ describe('configuration: a change since approval refuses the run before any git 
   it('a human who made the change approves the plan again: the run goes on', () => {
     const l = line({ script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] } });
     git(l.root, 'config', 'core.sshCommand', 'ssh -i /nonexistent');
-    approveAgain(l.root, l.planId);
+    approveAgain(l);
     expectDone(l, run(l.root, l.planId));
   });
 });
@@ -177,7 +170,7 @@ describe('configuration planted during a step (sandbox: none): the after-step ch
           goal: [[met()]],
         }),
       );
-      approveAgain(l.root, l.planId);
+      approveAgain(l);
       const r = run(l.root, l.planId);
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(r.json.status).toBe('stopped');
