@@ -1,9 +1,10 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { JidokaError } from '../core/errors.js';
 import { resolveExecutable } from '../doctor/which.js';
-import { type SandboxRequest, sandboxCommand } from '../sandbox/bwrap.js';
+import { INFO_FD, type SandboxRequest, sandboxCommand } from '../sandbox/bwrap.js';
 import { OutputCapture, type StreamName } from './output-capture.js';
 
 export { buildEnv } from './env.js';
@@ -16,7 +17,8 @@ export { buildEnv } from './env.js';
  * time is what the no-progress watchdog reads. With `sandbox` set the
  * command runs inside bubblewrap (src/sandbox/): read-only disk but for the
  * given paths, and a PID namespace, so killing the group (bwrap) ends every
- * process the step started, even those that left the group.
+ * process the step started, even those that left the group; the result
+ * comes only once the namespace is torn down.
  */
 export interface RunOptions {
   file: string;
@@ -101,6 +103,8 @@ export function startProcess(opts: RunOptions): RunHandle {
   const logFd = opts.logFile ? openLog(opts.logFile) : undefined;
   let truncationLogged = false;
 
+  const sandboxed = writable !== undefined;
+  const stdin = opts.input === undefined ? ('ignore' as const) : ('pipe' as const);
   const sub = execa(command.file, command.args, {
     cwd: opts.cwd,
     env: opts.env,
@@ -111,10 +115,13 @@ export function startProcess(opts: RunOptions): RunHandle {
     reject: false,
     buffer: false,
     stripFinalNewline: false,
-    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+    // Sandboxed, a third pipe carries bwrap's --info-fd: its PID namespace, to wait for at the end.
+    stdio: sandboxed ? [stdin, 'pipe', 'pipe', 'pipe'] : [stdin, 'pipe', 'pipe'],
+    ...(opts.input === undefined ? {} : { input: opts.input }),
   });
   const pid = sub.pid;
   if (pid !== undefined) liveGroups.add(pid);
+  const info = sandboxed ? readInfo(sub.stdio[INFO_FD] as Readable | undefined) : undefined;
 
   const onData = (stream: StreamName) => (chunk: Buffer) => {
     lastActivity = Date.now();
@@ -178,6 +185,7 @@ export function startProcess(opts: RunOptions): RunHandle {
       await reapGroup(pid);
       liveGroups.delete(pid);
     }
+    if (info) await namespaceGone(await info);
     if (logFd !== undefined) {
       const epilogue = capture.logEpilogue();
       if (epilogue) writeSync(logFd, epilogue);
@@ -288,6 +296,66 @@ function onlyZombiesLeft(pgid: number): boolean {
     if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return false;
   }
   return true;
+}
+
+/** What bwrap's --info-fd says: the pid (seen from here) of the namespace's init, and the namespace. */
+interface BwrapInfo {
+  childPid: number;
+  pidNamespace: number;
+}
+
+/** The first JSON object bwrap writes to its info pipe; undefined if the pipe closes without one (or after 2 s). */
+function readInfo(stream: Readable | undefined): Promise<BwrapInfo | undefined> {
+  if (!stream) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    let text = '';
+    const done = (v: BwrapInfo | undefined) => {
+      clearTimeout(timer);
+      stream.removeAllListeners('data');
+      stream.resume(); // anything later on the pipe is drained, never read
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(undefined), STREAM_DRAIN_MS);
+    timer.unref();
+    stream.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const end = text.indexOf('}');
+      if (end < 0) return;
+      try {
+        const j = JSON.parse(text.slice(0, end + 1)) as Record<string, unknown>;
+        const childPid = Number(j['child-pid']);
+        const pidNamespace = Number(j['pid-namespace']);
+        done(childPid > 0 && pidNamespace > 0 ? { childPid, pidNamespace } : undefined);
+      } catch {
+        done(undefined);
+      }
+    });
+    stream.once('close', () => done(undefined));
+  });
+}
+
+/**
+ * bwrap returns as soon as the step's command exits; the kernel then kills
+ * every process in the step's PID namespace, and the namespace's init exits
+ * only once they are all gone. Waiting for that init (while it still lives
+ * in that namespace, so a reused pid is not mistaken for it) means a step's
+ * return is the end of every process it started. Bounded: 5 s.
+ */
+async function namespaceGone(info: BwrapInfo | undefined): Promise<void> {
+  if (!info) return;
+  const ns = `pid:[${info.pidNamespace}]`;
+  for (let i = 0; i < 500 && initAlive(info.childPid, ns); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+function initAlive(pid: number, ns: string): boolean {
+  try {
+    if (readlinkSync(`/proc/${pid}/ns/pid`) !== ns) return false;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false; // gone, or a zombie (its namespace links are gone with it)
+  }
 }
 
 /** Groups still running, killed if Jidoka itself exits (detached children are not killed by the OS). */

@@ -3,7 +3,9 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from '
 import { isAbsolute, join, resolve } from 'node:path';
 import { jidokaPaths, posixRelative } from '../core/paths.js';
 import type { Finding } from '../core/types.js';
+import { diffConfig, effectiveConfig } from '../git/pin.js';
 import { runGit } from '../git/run.js';
+import { findRepo } from '../sandbox/mounts.js';
 import { finding } from './finding.js';
 
 /**
@@ -13,16 +15,22 @@ import { finding } from './finding.js';
  * outside the step's writable paths"). Snapshot before the step, snapshot
  * after, compare: the main checkout (status and HEAD), every ref but the
  * plan's branch and Jidoka's own, the git directory's config, hooks/ and
- * info/ (by content), and Jidoka's state (`.jidoka/state/**` but the plan's
- * own checkpoint and lock, which Jidoka writes).
+ * info/ (by content), the plan worktree's own git files (its `.git` file,
+ * and its config.worktree, commondir and gitdir, any of which could aim
+ * Jidoka's git elsewhere), the configuration git reads there (every scope,
+ * includes resolved: an include can name a file anywhere), and Jidoka's
+ * state (`.jidoka/state/**` but the plan's own checkpoint and lock, which
+ * Jidoka writes).
  */
 export interface OutsideSnapshot {
   mainStatus: string;
   mainHead: string;
   /** refname → object id, without the refs Jidoka moves itself. */
   refs: Record<string, string>;
-  /** Path under the git dir (config, hooks/…, info/…) → content hash. */
+  /** Path under the git dir (config, hooks/…, info/…), and the worktree's own git files → content hash. */
   gitFiles: Record<string, string>;
+  /** The configuration git reads in the plan's worktree (see effectiveConfig). */
+  config: string[];
   /** Path under `.jidoka/state` → content hash. */
   state: Record<string, string>;
 }
@@ -31,6 +39,8 @@ export interface SnapshotScope {
   /** The main checkout. */
   root: string;
   planId: string;
+  /** The plan's worktree: its own git files and the configuration git reads there. */
+  worktree?: string;
   /** Further refs Jidoka moves during the step (other plans' branches when plans run in parallel). */
   ownRefs?: (ref: string) => boolean;
 }
@@ -52,6 +62,8 @@ export async function snapshotOutside(
   const gitDir = isAbsolute(commonDir) ? commonDir : resolve(root, commonDir);
   const gitFiles: Record<string, string> = {};
   for (const part of ['config', 'hooks', 'info']) hashTree(gitDir, join(gitDir, part), gitFiles);
+  if (scope.worktree) worktreeGitFiles(scope.worktree, gitFiles);
+  const config = await effectiveConfig(scope.worktree && existsSync(scope.worktree) ? scope.worktree : root);
   const state: Record<string, string> = {};
   const statePaths = jidokaPaths(root);
   hashTree(statePaths.state, statePaths.state, state);
@@ -62,11 +74,26 @@ export async function snapshotOutside(
       async (sha) => `${(await git(root, ['symbolic-ref', '-q', 'HEAD'], true)) || '(detached)'} ${sha}`,
     ),
   ]);
-  const tampered = before !== undefined && diffMaps(before.gitFiles, gitFiles).length > 0;
+  const tampered =
+    before !== undefined &&
+    (diffMaps(before.gitFiles, gitFiles).length > 0 || diffConfig(before.config, config).length > 0);
   const mainStatus = tampered
     ? before.mainStatus
     : await git(root, ['status', '--porcelain', '--untracked-files=all']);
-  return { mainStatus, mainHead, refs, gitFiles, state };
+  return { mainStatus, mainHead, refs, gitFiles, config, state };
+}
+
+/**
+ * The worktree's `.git` file and the files of its git dir that decide which
+ * repository and configuration its git uses, keyed `worktree:<name>`.
+ */
+function worktreeGitFiles(worktree: string, out: Record<string, string>): void {
+  const entry = join(worktree, '.git');
+  hashTree(worktree, entry, out, 'worktree:');
+  const gitDir = findRepo(worktree)?.gitDir;
+  if (!gitDir || gitDir === entry) return;
+  for (const f of ['config.worktree', 'commondir', 'gitdir'])
+    hashTree(gitDir, join(gitDir, f), out, 'worktree gitdir:');
 }
 
 /** Every ref but the plan's branch and Jidoka's own, refname → object id. */
@@ -113,6 +140,7 @@ export function compareOutside(before: OutsideSnapshot, after: OutsideSnapshot):
   const refs = diffMaps(before.refs, after.refs);
   for (const r of refs) changed.push(`ref ${r}`);
   for (const f of diffMaps(before.gitFiles, after.gitFiles)) changed.push(`git dir: ${f}`);
+  for (const k of diffConfig(before.config, after.config)) changed.push(`git config: ${k}`);
   for (const f of diffMaps(before.state, after.state)) changed.push(`.jidoka/state/${f}`);
   if (!changed.length) return undefined;
   return finding(
@@ -159,14 +187,14 @@ function diffMaps(a: Record<string, string>, b: Record<string, string>): string[
 }
 
 /** Content hashes of the files under `dir` (a symlink by its target, never followed), keyed relative to `base`. */
-function hashTree(base: string, dir: string, out: Record<string, string>): void {
+function hashTree(base: string, dir: string, out: Record<string, string>, prefix = ''): void {
   if (!existsSync(dir) && !isSymlink(dir)) return;
   const st = lstatSync(dir);
-  const key = posixRelative(base, dir);
+  const key = prefix + posixRelative(base, dir);
   if (st.isSymbolicLink()) out[key] = `symlink:${readlinkSync(dir)}`;
   else if (st.isFile())
     out[key] = `${st.mode.toString(8)}:${createHash('sha256').update(readFileSync(dir)).digest('hex')}`;
-  else if (st.isDirectory()) for (const e of readdirSync(dir)) hashTree(base, join(dir, e), out);
+  else if (st.isDirectory()) for (const e of readdirSync(dir)) hashTree(base, join(dir, e), out, prefix);
 }
 
 function isSymlink(path: string): boolean {

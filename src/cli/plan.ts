@@ -163,7 +163,9 @@ async function transition(
     reason: opts.reason,
   });
   if (r.unchanged) {
-    ctx.out(`plan ${id} is already ${to}`);
+    ctx.out(
+      `plan ${id} is already ${to}${to === 'approved' ? ' (its git configuration and hooks are pinned again as they are now)' : ''}`,
+    );
     return 0;
   }
   if (opts.json) ctx.json({ id, from: r.from, status: to, by: r.by });

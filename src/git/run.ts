@@ -43,12 +43,55 @@ const MAX_BUFFER = 512 * 1024 * 1024;
  */
 const HARDENED = ['-c', 'core.fsmonitor=false'];
 
+/**
+ * Checkouts whose git is pinned for a plan's run (see pin.ts): the plan's
+ * worktree → its git dir and the hooks copied at approval. Every git Jidoka
+ * runs in such a checkout, or below it, names that git dir and work tree
+ * itself (a `.git` file the maker rewrote cannot aim it at a git dir of its
+ * making) and gets `core.hooksPath` set to the copy (no hook an agent added
+ * or edited runs in Jidoka's own `commit`).
+ */
+export interface PinnedCheckout {
+  gitDir: string;
+  hooksDir: string;
+  /** Set once the configuration changed under a run (see neutralizeConfig in pin.ts): `-c` options that switch its programs off. */
+  distrusted?: string[];
+}
+
+const pinned = new Map<string, PinnedCheckout>();
+
+/** From now on, git in `checkout` (and below) runs against `pin.gitDir` with the hooks in `pin.hooksDir` only. */
+export function pinCheckout(checkout: string, pin: PinnedCheckout): void {
+  pinned.set(checkout, pin);
+}
+
+/** From now on, git in the pinned `checkout` also runs with these `-c` options (no-op for a checkout not pinned). */
+export function distrustCheckout(checkout: string, options: string[]): void {
+  const pin = pinned.get(checkout);
+  if (pin) pinned.set(checkout, { ...pin, distrusted: options });
+}
+
+/** The options every git in `cwd` runs with, before its own. */
+function hardened(cwd: string): string[] {
+  for (const [checkout, pin] of pinned)
+    if (cwd === checkout || cwd.startsWith(`${checkout}/`))
+      return [
+        ...HARDENED,
+        '-c',
+        `core.hooksPath=${pin.hooksDir}`,
+        ...(pin.distrusted ?? []),
+        `--git-dir=${pin.gitDir}`,
+        `--work-tree=${checkout}`,
+      ];
+  return HARDENED;
+}
+
 /** `git <args>` in `cwd`: its stdout, untrimmed; rejects with GitFailed on a non-zero exit. */
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
-      [...HARDENED, ...args],
+      [...hardened(cwd), ...args],
       { cwd, env: opts.env ?? gitEnv(), maxBuffer: MAX_BUFFER, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
@@ -75,7 +118,7 @@ export function gitSucceeds(cwd: string, args: readonly string[]): Promise<boole
  */
 export function runGitSync(cwd: string, args: readonly string[]): string {
   try {
-    return execFileSync('git', [...HARDENED, ...args], {
+    return execFileSync('git', [...hardened(cwd), ...args], {
       cwd,
       env: gitEnv(),
       encoding: 'utf8',

@@ -27,9 +27,15 @@ export function planWorktreePath(root: string, planId: string): string {
  * The plan's own worktree `.jidoka/worktrees/<id>` on branch `jidoka/<id>`,
  * created from the main branch, or reused as it is (with whatever work it
  * holds) when it already exists. A branch left from an earlier run is
- * reused too: Jidoka never resets a branch that may hold work.
+ * reused too: Jidoka never resets a branch that may hold work. With
+ * `hooksDir`, the checkout runs the hooks there (the ones pinned at approval).
  */
-export async function ensureWorktree(root: string, planId: string, main: string): Promise<PlanWorktree> {
+export async function ensureWorktree(
+  root: string,
+  planId: string,
+  main: string,
+  hooksDir?: string,
+): Promise<PlanWorktree> {
   const git = gitAt(root);
   const path = planWorktreePath(root, planId);
   const branch = planBranch(planId);
@@ -47,8 +53,11 @@ export async function ensureWorktree(root: string, planId: string, main: string)
   }
   await git.raw(['worktree', 'prune']);
   const branchSha = await revParse(git, `refs/heads/${branch}`);
-  if (branchSha) await addWorktree(root, path, branch);
-  else await moveOwnRefs(root, [`refs/heads/${branch}`], () => addWorktree(root, path, branch, mainSha));
+  if (branchSha) await addWorktree(root, path, branch, undefined, hooksDir);
+  else
+    await moveOwnRefs(root, [`refs/heads/${branch}`], () =>
+      addWorktree(root, path, branch, mainSha, hooksDir),
+    );
   const baseSha = (await gitAt(path).raw(['merge-base', main, 'HEAD'])).trim();
   return { path, branch, baseSha, reused: Boolean(branchSha) };
 }
@@ -85,13 +94,16 @@ export async function addWorktree(
   path: string,
   branch: string,
   startPoint?: string,
+  hooksDir?: string,
 ): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  await gitAt(root).raw(
-    startPoint
+  const hooks = hooksDir ? ['-c', `core.hooksPath=${hooksDir}`] : [];
+  await gitAt(root).raw([
+    ...hooks,
+    ...(startPoint
       ? ['worktree', 'add', '--quiet', '-b', branch, path, startPoint]
-      : ['worktree', 'add', '--quiet', path, branch],
-  );
+      : ['worktree', 'add', '--quiet', path, branch]),
+  ]);
 }
 
 /**

@@ -2,12 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { jidokaPaths } from '../core/paths.js';
+import { recordGitPin } from '../git/pin.js';
 import { approvalHash } from './store.js';
 
 /**
  * Who approved which plan content. Goal checks are commands an agent wrote;
  * they run only when the plan's current content is the content a human
  * approved (same hash), so an edit after approval needs a new approval.
+ * Approving also pins the repository's git configuration and hooks as they
+ * are now (src/git/pin.ts): Jidoka's own git on the plan's work runs with
+ * those only.
  */
 export interface Approval {
   hash: string;
@@ -33,6 +37,7 @@ export function recordApproval(root: string, id: string, planFile: string, by: s
   const all = readAll(root);
   const approval = { hash: approvalHash(planFile), by, at: new Date().toISOString() };
   all[id] = approval;
+  recordGitPin(root, id);
   writeJsonAtomic(file(root), all);
   return approval;
 }

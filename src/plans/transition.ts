@@ -1,5 +1,6 @@
 import { JidokaError } from '../core/errors.js';
 import { appendLedger } from '../core/ledger.js';
+import { recordGitPin } from '../git/pin.js';
 import { isApprovedContent, recordApproval } from './approval.js';
 import { findPlan, formatPlanProblem, markInvalid, setPlanStatus } from './store.js';
 import type { PlanStatus } from './types.js';
@@ -17,7 +18,11 @@ export interface TransitionResult {
   from: PlanStatus;
   status: Decision;
   by: string;
-  /** True when the plan already had that status (and, for an approval, the approved content): nothing changed. */
+  /**
+   * True when the plan already had that status (and, for an approval, the
+   * approved content). Approving again still pins the git configuration and
+   * hooks as they are now: that is how a human accepts a change to them.
+   */
   unchanged: boolean;
 }
 
@@ -45,8 +50,10 @@ export function transitionPlan(opts: {
     );
   }
   const from = (e.status ?? 'invalid') as PlanStatus;
-  if (from === to && !(to === 'approved' && !isApprovedContent(root, id, e.file)))
+  if (from === to && !(to === 'approved' && !isApprovedContent(root, id, e.file))) {
+    if (to === 'approved') recordGitPin(root, id);
     return { id, from, status: to, by, unchanged: true };
+  }
   if (from !== to && !ALLOWED_FROM[to].includes(from))
     throw new JidokaError(`plan ${id} is ${from}; only ${ALLOWED_FROM[to].join(', ')} plans can be ${to}`, {
       exitCode: 1,

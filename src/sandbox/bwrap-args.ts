@@ -18,6 +18,8 @@ export interface BwrapSpec {
   mounts: Mount[];
   /** The process's working directory inside the sandbox. */
   cwd: string;
+  /** bwrap writes its child's pid and PID namespace here as JSON (`--info-fd`): how the runner waits for the teardown. */
+  infoFd?: number;
 }
 
 /** The options before `--`: file system, PID namespace, session, cwd. The network stays: CLIs need their API. */
@@ -34,6 +36,7 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
     // Run as root, bwrap would keep every capability (enough to remount / writable); none is needed.
     '--cap-drop',
     'ALL',
+    ...(spec.infoFd === undefined ? [] : ['--info-fd', String(spec.infoFd)]),
     '--chdir',
     spec.cwd,
   );

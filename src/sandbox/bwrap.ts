@@ -70,6 +70,12 @@ export interface SandboxedCommand {
   writable: string[];
 }
 
+/**
+ * The file descriptor the runner opens as a pipe for bwrap's `--info-fd`:
+ * bwrap writes `{"child-pid": …, "pid-namespace": …}` there.
+ */
+export const INFO_FD = 3;
+
 /** `file args…` (or a shell command line) as a bwrap command; throws when bwrap is not ready. */
 export function sandboxCommand(
   req: SandboxRequest,
@@ -79,6 +85,6 @@ export function sandboxCommand(
   const status = bwrapStatus() as { ok: true; path: string };
   const { mounts, writable } = stepMounts(req.writable, cmd.cwd);
   const inner = cmd.shell ? { file: '/bin/sh', args: ['-c', cmd.file] } : cmd;
-  const argv = bwrapCommand({ mounts, cwd: cmd.cwd }, inner.file, inner.args);
+  const argv = bwrapCommand({ mounts, cwd: cmd.cwd, infoFd: INFO_FD }, inner.file, inner.args);
   return { file: status.path, args: argv, writable };
 }

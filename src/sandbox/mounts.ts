@@ -37,12 +37,12 @@ export function stepMounts(writablePaths: readonly string[], cwd: string): StepM
     writablePaths.map((p) => {
       const abs = resolve(p);
       mkdirSync(abs, { recursive: true });
-      return realpathSync(abs);
+      return realpathSync.native(abs);
     }),
   );
   const protectedPaths = unique(
     [cwd, ...writable].flatMap((p) => protectedFor(p)).filter((p) => existsSync(p)),
-  ).map((p) => realpathSync(p));
+  ).map((p) => realpathSync.native(p));
   const refused = writable.filter((w) => protectedPaths.some((p) => within(w, p)));
   const open = writable.filter((w) => !refused.includes(w));
   const mounts: Mount[] = [
@@ -93,12 +93,9 @@ export function findRepo(start: string): Repo | undefined {
 }
 
 function entryKind(path: string): 'dir' | 'file' | undefined {
-  try {
-    const s = lstatSync(path);
-    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : undefined;
-  } catch {
-    return undefined;
-  }
+  // No exception for a missing entry: this runs for every folder up to the repository, every step.
+  const s = lstatSync(path, { throwIfNoEntry: false });
+  return s?.isDirectory() ? 'dir' : s?.isFile() ? 'file' : undefined;
 }
 
 function readIfFile(path: string): string | undefined {

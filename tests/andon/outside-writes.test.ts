@@ -122,6 +122,7 @@ describe('the sandboxed view', () => {
     mainHead: 'refs/heads/main aaa',
     refs: { 'refs/heads/main': 'aaa' },
     gitFiles: { config: '1' },
+    config: ['local core.bare=false'],
     state: { 'approvals.json': 'x' },
     ...over,
   });
@@ -141,6 +142,13 @@ describe('the sandboxed view', () => {
     const after = snap({ gitFiles: { config: '2', 'hooks/pre-commit': '3' } });
     expect(compareOutside(snap(), sandboxedView(snap(), after))?.message).toMatch(
       /git dir: config \(changed\)/,
+    );
+  });
+
+  it('the configuration git reads counts too, wherever it came from (an include, a worktree config)', () => {
+    const after = snap({ config: ['local core.bare=false', 'worktree filter.x.clean=touch planted'] });
+    expect(compareOutside(snap(), sandboxedView(snap(), after))?.message).toMatch(
+      /git config: worktree filter\.x\.clean \(added\)/,
     );
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -172,5 +172,26 @@ describe('jidoka audit', () => {
     expect(git(root, 'worktree', 'list').split('\n')).toHaveLength(1);
     expect(readdirSync(join(root, '.jidoka/tmp'))).toEqual([]);
     expect(ledgerEvents(root, 'audit.finished')[0]!.discarded).toEqual(['README.md', 'src/sneaky.js']);
+  });
+
+  it('never runs the auditor in the main checkout: without a scratch checkout the audit fails cleanly', () => {
+    const sneaky = [{ write: 'src/sneaky.js', content: 'module.exports = "not via a plan";\n' }];
+    // No commit on the branch checked out (an unborn branch): nothing to check out.
+    const unborn = auditLine({ 'tidy.md': auditPlan('tidy') }, {}, sneaky);
+    git(unborn.root, 'checkout', '-q', '--orphan', 'fresh');
+    // The scratch checkout cannot be made: .jidoka/tmp is a file.
+    const blocked = auditLine({ 'tidy.md': auditPlan('tidy') }, {}, sneaky);
+    mkdirSync(join(blocked.root, '.jidoka'), { recursive: true });
+    writeFileSync(join(blocked.root, '.jidoka', 'tmp'), 'not a folder\n');
+    for (const [{ root }, why] of [
+      [unborn, /the auditor did not run: the repository has no commit yet/],
+      [blocked, /the auditor did not run: its scratch checkout \.jidoka\/tmp\/\S+ could not be made/],
+    ] as const) {
+      const r = runCli(root, ['audit']);
+      expect(r.code, r.stderr + r.stdout).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(why);
+      expect(existsSync(join(root, 'src', 'sneaky.js'))).toBe(false);
+      expect(existsSync(join(root, 'plans', 'tidy.md'))).toBe(false);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { approve, met, write } from '../support/line.js';
 import { git } from '../support/repo.js';
-import { expectDone, expectRedStop, line, run, showAt } from './harness.js';
+import { approveAgain, expectDone, expectRedStop, line, run, showAt } from './harness.js';
 
 const A = write('src/a.js', 'module.exports = "a";\n');
 const CHECK_A = `node -e "process.exit(require('./src/a.js') === 'a' ? 0 : 1)"`;
@@ -43,6 +43,8 @@ describe('breaker: the commit is the checked tree (end to end)', () => {
     const hook = join(l.root, '.git', 'hooks', 'pre-commit');
     writeFileSync(hook, '#!/bin/sh\necho "// added by a hook" >> src/a.js && git add src/a.js\n');
     chmodSync(hook, 0o755);
+    // The user's own hook, there when they approve: Jidoka's commit runs it (a hook added later would not).
+    approveAgain(l);
     const r = run(l.root, l.planId);
     expectRedStop(l, r, { category: 'repo_integrity', detector: 'checked_tree' });
     expect(r.json.message).toMatch(/while git commit ran/);

@@ -80,6 +80,14 @@ export function line(setup: Partial<LineSetup> & { script: LineSetup['script'] }
   };
 }
 
+/**
+ * A human approving the plan again, now: what `jidoka plan approve` records,
+ * including the git configuration and hooks as they are (src/git/pin.ts).
+ */
+export function approveAgain(l: { root: string; planId: string }): void {
+  recordApproval(l.root, l.planId, planFile(l.root, l.planId), 'Test User <test@example.invalid>');
+}
+
 export interface RunOutcome extends CliResult {
   json: { status: string; message: string; incident?: string; commits?: string[] };
 }

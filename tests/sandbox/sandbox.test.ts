@@ -100,6 +100,11 @@ describe('inside the sandbox (real bwrap)', () => {
         `echo x > "${root}/.git/refs/heads/main" 2>/dev/null && echo REF-WRITTEN`,
         `echo x > "${root}/.jidoka/state/approvals.json" 2>/dev/null && echo STATE-WRITTEN`,
         'echo "gitdir: /tmp/evil" > .git 2>/dev/null && echo GITFILE-WRITTEN',
+        // The worktree's own git dir (.git/worktrees/p1): its config.worktree, commondir, HEAD, index.
+        `echo x > "${root}/.git/worktrees/p1/config.worktree" 2>/dev/null && echo WTCONFIG-WRITTEN`,
+        `echo /tmp/evil > "${root}/.git/worktrees/p1/commondir" 2>/dev/null && echo COMMONDIR-WRITTEN`,
+        `echo x > "${root}/.git/worktrees/p1/HEAD" 2>/dev/null && echo WTHEAD-WRITTEN`,
+        `git config --worktree core.fsmonitor x 2>/dev/null && echo GIT-CONFIG-WORKTREE-WRITTEN`,
         `echo x > /tmp/jidoka-escape-$$ 2>/dev/null && echo TMP-WRITTEN`,
         'true',
       ].join('; '),
@@ -167,12 +172,24 @@ describe('inside the sandbox (real bwrap)', () => {
     );
     expect(r.exitCode).toBe(0);
     expect(Number(r.stdout.trim())).toBeGreaterThan(0);
-    // The kernel kills the namespace when its init exits; the teardown itself is asynchronous, so allow
-    // it a moment (on a loaded machine it once lagged the step's return). The process must still be gone.
-    const deadline = Date.now() + 1000;
-    while (pidsWith(`sleep\0${tag}`).some(alive) && Date.now() < deadline)
-      await new Promise((done) => setTimeout(done, 20));
+    // The step's return means the PID namespace is torn down: nothing it started is left, at once.
     expect(pidsWith(`sleep\0${tag}`).filter(alive)).toEqual([]);
+  });
+
+  it('many detached processes: all are gone when the step returns (the runner waits for the namespace)', async () => {
+    const { worktree, stepDir } = layout();
+    const tag = `${Math.floor(Math.random() * 1e6) + 10_000}.789`;
+    // Hundreds of processes, and one holding a GiB of memory, make the kernel's teardown of the namespace
+    // take a while after bwrap itself returns.
+    const hog = `const b = Buffer.alloc(1 << 30, 1); setInterval(() => b, 1e6); // ${tag}`;
+    const r = await sh(
+      worktree,
+      [worktree, stepDir],
+      `setsid sh -c 'for i in $(seq 300); do sleep ${tag} </dev/null >/dev/null 2>&1 & done; wait' &
+       setsid node -e '${hog}' </dev/null >/dev/null 2>&1 & sleep 1.5`,
+    );
+    expect(r.exitCode).toBe(0);
+    expect([...pidsWith(`sleep\0${tag}`), ...pidsWith(`// ${tag}`)].filter(alive)).toEqual([]);
   });
 
   it('a detached process ends with a step killed at its timeout too', async () => {

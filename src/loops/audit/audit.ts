@@ -70,23 +70,32 @@ export async function runAudit(opts: {
   mkdirSync(staging, { recursive: true });
   // The auditor reads the code in a scratch checkout of HEAD: whatever it edits
   // there is discarded, so the only way its work reaches the line is a plan.
+  // Without one it does not run at all: never in the main checkout.
   const scratch = await scratchCheckout(root, basename(runDir));
+  if ('problem' in scratch) {
+    outcome.agentFailure = `the auditor did not run: ${scratch.problem}`;
+    appendLedger(root, 'audit.finished', {
+      runDir: relative(root, runDir),
+      agentFailure: outcome.agentFailure,
+    });
+    return outcome;
+  }
   let result: Awaited<ReturnType<typeof runAgent>>;
   try {
     result = await runAgent({
       role: 'auditor',
       agent,
       prompt: auditorPrompt(root, config, signals, agent.adapter),
-      cwd: scratch ?? root,
+      cwd: scratch.dir,
       stepDir: join(runDir, 'auditor'),
       extraEnv: { JIDOKA_PLANS_DIR: staging },
       timeoutMs: agentTimeoutMs(config, agent),
       maxOutputBytes: config.limits.maxOutputBytes,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    if (scratch) outcome.discarded = await changedFiles(scratch);
+    outcome.discarded = await changedFiles(scratch.dir);
   } finally {
-    if (scratch) await removeWorktree(root, scratch);
+    await removeWorktree(root, scratch.dir);
   }
   if (result.failure) outcome.agentFailure = result.failure;
   await intakePlans(root, config, staging, outcome);
@@ -161,11 +170,21 @@ export async function intakePlans(
 }
 
 /** A detached worktree of HEAD under .jidoka/tmp/, or undefined when there is no commit to check out. */
-async function scratchCheckout(root: string, name: string): Promise<string | undefined> {
-  if (!(await hasCommits(gitAt(root)))) return undefined;
+/** A detached checkout of HEAD under `.jidoka/tmp`, or why there is none (no commit yet, git failed). */
+async function scratchCheckout(root: string, name: string): Promise<{ dir: string } | { problem: string }> {
+  if (!(await hasCommits(gitAt(root))))
+    return {
+      problem: 'the repository has no commit yet, so there is no code to audit in a scratch checkout',
+    };
   const dir = join(jidokaPaths(root).tmp, name);
-  await addDetachedWorktree(root, dir, 'HEAD');
-  return dir;
+  try {
+    await addDetachedWorktree(root, dir, 'HEAD');
+    return { dir };
+  } catch (err) {
+    return {
+      problem: `its scratch checkout ${relative(root, dir)} could not be made (${(err as Error).message.trim()}); fix that, then run \`jidoka audit\` again`,
+    };
+  }
 }
 
 async function changedFiles(dir: string): Promise<string[]> {

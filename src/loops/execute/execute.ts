@@ -14,6 +14,7 @@ import { recordBaseline } from './baseline.js';
 import { overBudget } from './budget.js';
 import { approveCandidate, commitChunkOf, recoverChunk } from './commit.js';
 import { failPlan, finish, interrupted, stop } from './end-run.js';
+import { gitChangedSinceApproval, refuseRun } from './git-pin-check.js';
 import { checkGoal, goalSpecs } from './goal.js';
 import type { ExecuteOptions, ExecuteOutcome, PlanRun } from './plan-run.js';
 import {
@@ -50,6 +51,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteOutcome>
   const plan = runnablePlan(opts.root, opts.config, opts.planId);
   const release = acquireLock(planLockFile(opts.root, plan.id), `jidoka run ${plan.id}`);
   try {
+    const changed = await gitChangedSinceApproval(opts.root, plan.id, opts.root);
+    if (changed) return await refuseRun(opts, plan, changed);
     const p = await prepareRun(opts, plan);
     try {
       return await runPlan(p);
@@ -64,6 +67,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteOutcome>
 /** Chunks in order, then the goal; a missed goal reopens the last chunk, until the breakers say stop. */
 async function runPlan(p: PlanRun): Promise<ExecuteOutcome> {
   if (p.humanRetryStop) return stop(p, [p.humanRetryStop]);
+  const changed = await gitChangedSinceApproval(p.opts.root, p.plan.id, p.worktree.path);
+  if (changed) return stop(p, [changed]);
   const unready = await setUpWorktree(p, 'the dependency manifests changed since the last setup');
   if (unready) return stop(p, [unready]);
   await recordBaseline(p);

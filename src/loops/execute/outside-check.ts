@@ -11,6 +11,8 @@ import type { Config } from '../../config/schema.js';
 import { isOwnFileValue, isOwnRefValue, ownMovesInFlight, ownMovesSettled } from '../../core/own-writes.js';
 import { jidokaPaths } from '../../core/paths.js';
 import type { Finding } from '../../core/types.js';
+import { neutralizeConfig } from '../../git/pin.js';
+import { planWorktreePath } from '../../git/worktree.js';
 
 /**
  * The after-step check around every agent step and the checks, sandbox or
@@ -36,7 +38,12 @@ export interface StepScope extends SnapshotScope {
 }
 
 export function stepScope(root: string, config: Config, planId: string): StepScope {
-  return { root, planId, sandboxed: config.sandbox.mode === 'bwrap' };
+  return {
+    root,
+    planId,
+    worktree: planWorktreePath(root, planId),
+    sandboxed: config.sandbox.mode === 'bwrap',
+  };
 }
 
 export function outsideSnapshot(scope: StepScope): Promise<OutsideSnapshot> {
@@ -62,6 +69,8 @@ export async function outsideChanged(
     found = compareOutside(expected, scope.sandboxed ? sandboxedView(expected, after) : after);
   }
   if (!found) return { after };
+  // Whatever git config was planted must not run in the git the stop itself does (diff, preserve).
+  if (scope.worktree) await neutralizeConfig(scope.worktree);
   // Put back what is not Jidoka's own: another plan's commit stays where it is.
   const restored = await restoreRefs(scope, expected).catch(() => []);
   return {

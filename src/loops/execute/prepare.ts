@@ -7,7 +7,9 @@ import { JidokaError } from '../../core/errors.js';
 import { pidAlive } from '../../core/lock.js';
 import { jidokaPaths } from '../../core/paths.js';
 import type { Finding } from '../../core/types.js';
+import { pinnedHooksDir } from '../../git/pin.js';
 import { gitAt, hasCommits, mainBranch } from '../../git/repo.js';
+import { pinCheckout } from '../../git/run.js';
 import { ensureWorktree } from '../../git/worktree.js';
 import { isApprovedContent } from '../../plans/approval.js';
 import { findPlan, formatPlanProblem, markInvalid, setPlanStatus } from '../../plans/store.js';
@@ -25,7 +27,10 @@ import { newPlanState, type PlanState, readPlanState, restartByHuman, writePlanS
 export async function prepareRun(opts: ExecuteOptions, plan: Plan): Promise<PlanRun> {
   const { root, config, logger } = opts;
   const main = await mainBranch(gitAt(root), config.git.mainBranch);
-  const worktree = await ensureWorktree(root, plan.id, main);
+  // Every git Jidoka runs on the plan's work runs the hooks pinned at approval, `worktree add` first.
+  const hooksDir = pinnedHooksDir(root, plan.id);
+  const worktree = await ensureWorktree(root, plan.id, main, hooksDir);
+  pinCheckout(worktree.path, { gitDir: await ownGitDir(worktree.path), hooksDir });
   const watcher = watchWorktree(worktree.path);
   try {
     const { state, resumedFrom, humanRetryStop } = await loadState(opts, plan, worktree);
@@ -99,6 +104,11 @@ function killLeftover(state: PlanState): void {
     process.kill(-pid, 'SIGKILL');
   } catch {}
   state.activePid = undefined;
+}
+
+/** The worktree's git dir as git itself resolves it, right after Jidoka made or reused the worktree. */
+async function ownGitDir(worktree: string): Promise<string> {
+  return (await gitAt(worktree).raw(['rev-parse', '--absolute-git-dir'])).trim();
 }
 
 async function testFilesAt(worktree: string, sha: string): Promise<string[]> {
