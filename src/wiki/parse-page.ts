@@ -9,13 +9,14 @@ import { contentHash } from './hash.js';
 import { nestingDepth, type ParseLimits, WIKI_LIMITS } from './limits.js';
 import { packHeadings, packLink } from './packed.js';
 import { uniqueSlugger } from './slug.js';
-import type {
-  PageHeading,
-  PagePlaceholder,
-  PageProblem,
-  PageWikilink,
-  ParsedPage,
-  Position,
+import {
+  FRONTMATTER_KEYS,
+  type PageHeading,
+  type PagePlaceholder,
+  type PageProblem,
+  type PageWikilink,
+  type ParsedPage,
+  type Position,
 } from './types.js';
 
 const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).use(remarkGfm);
@@ -107,12 +108,15 @@ export function unreadPage(
 
 function parseWithin(path: string, text: string, hash: string, problems: PageProblem[]): ParsedPage {
   const fm = readFrontmatter(text);
+  const data: Record<string, unknown> = {};
   const keyLines: Record<string, number> = {};
   for (const key of Object.keys(fm.data)) {
+    if (!FRONTMATTER_KEYS.has(key)) continue;
+    data[key] = fm.data[key];
     const line = fm.lineOf([key]);
     if (line !== undefined) keyLines[key] = line;
   }
-  const facts = fm.data.facts;
+  const facts = data.facts;
   if (facts && typeof facts === 'object' && !Array.isArray(facts)) {
     for (const key of Object.keys(facts)) {
       const line = fm.lineOf(['facts', key]);
@@ -176,7 +180,7 @@ function parseWithin(path: string, text: string, hash: string, problems: PagePro
     page: {
       path,
       hash,
-      frontmatter: { present: fm.present, data: fm.data, errors: fm.errors, keyLines },
+      frontmatter: { present: fm.present, data, errors: fm.errors, keyLines },
       headings: packHeadings(headings),
       anchors: [...anchors].join('\n'),
       problems,

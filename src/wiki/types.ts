@@ -8,7 +8,28 @@ import type { YamlProblem } from '../core/yaml.js';
 export type Severity = 'error' | 'warning';
 
 /** Bump when PageInfo's shape or what parse-page.ts extracts changes: older cache entries are then ignored. */
-export const PARSER_VERSION = 6;
+export const PARSER_VERSION = 7;
+
+/**
+ * The frontmatter keys any rule or loop reads (the schema's keys, and an
+ * incident's). A page keeps only these in PageInfo: documentation trees carry
+ * keyword lists and ids in every page's frontmatter (cpp-docs: 90% of its
+ * frontmatter by size), which every incremental lint would otherwise load
+ * from the cache and throw away. Reading a new key means adding it here.
+ */
+export const FRONTMATTER_KEYS: ReadonlySet<string> = new Set([
+  'title',
+  'type',
+  'sources',
+  'verified',
+  'updated',
+  'facts',
+  'id',
+  'status',
+  'severity',
+  'category',
+  'confidence',
+]);
 
 /** One lint finding. `file` is repo-relative (posix); line and column are 1-based. */
 export interface LintFinding {
@@ -94,6 +115,7 @@ export interface PageInfo {
   hash: string;
   frontmatter: {
     present: boolean;
+    /** Only the keys in FRONTMATTER_KEYS. */
     data: Record<string, unknown>;
     errors: YamlProblem[];
     /** Line of each top-level key, and of `facts.<key>` entries. */

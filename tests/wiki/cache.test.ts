@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
 import { bodyFile, cacheDirOf, metaFile, shardOf } from '../../src/wiki/cache.js';
 import { lintWiki } from '../../src/wiki/lint.js';
+import { parsePage } from '../../src/wiki/parse-page.js';
 import { PARSER_VERSION } from '../../src/wiki/types.js';
 import { commitAll, page, tempRepo, write } from './helpers.js';
 
@@ -56,6 +57,24 @@ describe('lint cache', () => {
     expect(after.findings).toEqual((await lint(dir, false)).findings);
     // The stat table learnt the new content: the next lint reads the cache only.
     expect((await lint(dir)).stats).toMatchObject({ parsed: 0, linksChecked: 0 });
+  });
+
+  it('keeps only the frontmatter keys the rules read: keyword lists stay out of the cache', async () => {
+    const dir = sampleWiki(3);
+    const keywords = Array.from({ length: 50 }, (_, i) => `KEYWORD_${i}`);
+    const text = `---\ntitle: Page 1\nhelpviewer_keywords: [${keywords.join(', ')}]\nms.assetid: 61ab45d4\n---\n# Page 1\n`;
+    write(dir, 'wiki/20_SYSTEM/p1.md', text);
+    const parsed = parsePage('20_SYSTEM/p1.md', text).page.frontmatter;
+    expect(parsed.data).toEqual({ title: 'Page 1' });
+    expect(parsed.keyLines).toEqual({ title: 2 });
+    const cold = await lint(dir);
+    const shard = readFileSync(
+      metaFile(cacheDirOf(join(dir, '.jidoka', 'cache')), shardOf('20_SYSTEM/p1.md')),
+      'utf8',
+    );
+    expect(shard).toContain('Page 1');
+    expect(shard).not.toContain('KEYWORD_');
+    expect(cold.findings).toEqual((await lint(dir, false)).findings);
   });
 
   it('removes the caches of earlier versions when it first writes its own', async () => {
