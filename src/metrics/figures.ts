@@ -78,9 +78,9 @@ export function computeFigures(r: LineRecords, opts: { sinceMs?: number; nowMs: 
   const goals: Unit[] = [];
   for (const state of r.states) {
     const goalChunk = goalChunkFor(state, r);
-    const { byChunk, goalMisses } = attemptsOf(state, goalChunk);
+    const { byChunk, goalChecks } = attemptsOf(state, goalChunk);
     for (const attempts of byChunk.values()) chunks.push(chunkFacts(attempts, steps));
-    const goal = goalFacts(state, goalMisses, r.runs);
+    const goal = goalFacts(state, goalChecks, r.runs);
     if (goal) goals.push(goal);
   }
   const units = [...chunks, ...goals];
@@ -153,16 +153,16 @@ function goalChunkFor(state: PlanState, r: LineRecords): number {
   return Number.POSITIVE_INFINITY;
 }
 
-/** The plan's attempts per chunk in the order they ended, and its missed goal checks; interrupted attempts judged nothing. */
+/** The plan's attempts per chunk in the order they ended, and its goal checks (met or missed); interrupted attempts judged nothing. */
 function attemptsOf(state: PlanState, goalChunk: number) {
   const byChunk = new Map<number, AttemptRecord[]>();
-  const goalMisses: AttemptRecord[] = [];
+  const goalChecks: AttemptRecord[] = [];
   const ordered = [...state.attempts].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   for (const a of ordered) {
-    if (a.chunk >= goalChunk) goalMisses.push(a);
+    if (a.chunk >= goalChunk) goalChecks.push(a);
     else if (a.outcome !== 'interrupted') byChunk.set(a.chunk, [...(byChunk.get(a.chunk) ?? []), a]);
   }
-  return { byChunk, goalMisses };
+  return { byChunk, goalChecks };
 }
 
 /**
@@ -200,9 +200,14 @@ function stationsPassed(a: AttemptRecord, ran: Set<string> | undefined) {
   };
 }
 
-/** The plan at the goal: judged at its first goal check, missed (a goal-miss record) or met (the plan is done). */
-function goalFacts(state: PlanState, misses: AttemptRecord[], runs: RunRecord[]): Unit | undefined {
-  if (misses.length) return { at: Date.parse(misses[0]!.at), pass: { goal: false } };
+/**
+ * The plan at the goal, judged at its first goal check: its record (attempt
+ * `chunks + 1`: `accepted` when met, `failed` when missed), or, for plans
+ * recorded before met goals had a record, met when the plan is done.
+ */
+function goalFacts(state: PlanState, checks: AttemptRecord[], runs: RunRecord[]): Unit | undefined {
+  const first = checks[0];
+  if (first) return { at: Date.parse(first.at), pass: { goal: first.outcome === 'accepted' } };
   if (state.status !== 'done') return undefined;
   const doneAt = runs
     .filter((run) => run.plan === state.plan && run.outcome === 'done' && run.finishedAt)

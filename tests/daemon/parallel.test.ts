@@ -250,9 +250,12 @@ describe('parallel plans and the merge queue (daemon)', () => {
         .sort(),
     ).toEqual(['daemon: resume plan p1', 'daemon: resume plan p2']);
     for (const id of ids) {
-      const attempts = planState(root, id)!.attempts as { attempt: number; outcome: string }[];
-      // The crash did not use up an attempt: the resumed one is still attempt 1.
-      expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'accepted']]);
+      const attempts = planState(root, id)!.attempts as { chunk: number; attempt: number; outcome: string }[];
+      // The crash did not use up an attempt: the resumed one is still attempt 1 (then the met goal's record).
+      expect(attempts.map((a) => [a.chunk, a.attempt, a.outcome])).toEqual([
+        [1, 1, 'accepted'],
+        [2, 1, 'accepted'],
+      ]);
     }
     expect(firstParent(root, base).sort()).toEqual(ids.map((id) => `Merge jidoka/${id}: Plan ${id}`));
     second.child.kill('SIGTERM');
