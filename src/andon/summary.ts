@@ -34,6 +34,18 @@ export interface AndonSummary {
 /** The incident facts the summary reads. */
 export type SummarizedIncident = AndonSummary['openIncidents'][number];
 
+/** What the summary keeps of an incident (also what `jidoka status` caches per incident page). */
+export function summarizeIncident(i: SummarizedIncident): SummarizedIncident {
+  return {
+    id: i.id,
+    severity: i.severity,
+    category: i.category,
+    status: i.status,
+    title: i.title,
+    opened_at: i.opened_at,
+  };
+}
+
 /** `listed`: the incident pages, read by the caller (status reads them through its cache). */
 export function andonSummary(
   root: string,
@@ -52,14 +64,7 @@ export function andonSummary(
       resolved: incidents.length - open.length,
       byCategory,
     },
-    openIncidents: open.map((i) => ({
-      id: i.id,
-      severity: i.severity,
-      category: i.category,
-      status: i.status,
-      title: i.title,
-      opened_at: i.opened_at,
-    })),
+    openIncidents: open.map(summarizeIncident),
     standardsAdded: listStandards(root).length,
     problems,
   };

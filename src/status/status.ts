@@ -1,7 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { listIncidents, parseIncident } from '../andon/incident/files.js';
-import { type AndonSummary, andonSummary, type SummarizedIncident } from '../andon/summary.js';
+import {
+  type AndonSummary,
+  andonSummary,
+  type SummarizedIncident,
+  summarizeIncident,
+} from '../andon/summary.js';
 import type { Config } from '../config/schema.js';
 import { spentToday } from '../core/ledger.js';
 import { isStale, readLock } from '../core/lock.js';
@@ -78,17 +83,7 @@ function planFacts(root: string, file: string, maxChunks: number, cache: FileCac
 
 function incidentFacts(root: string, cache: FileCache) {
   return listIncidents(root, (_text, file) =>
-    cache.facts(file, (text): SummarizedIncident => {
-      const i = parseIncident(text, file);
-      return {
-        id: i.id,
-        severity: i.severity,
-        category: i.category,
-        status: i.status,
-        title: i.title,
-        opened_at: i.opened_at,
-      };
-    }),
+    cache.facts(file, (text): SummarizedIncident => summarizeIncident(parseIncident(text, file))),
   );
 }
 
