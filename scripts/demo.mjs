@@ -200,12 +200,12 @@ console.log(readFileSync(join(repo, 'agents', 'CONTEXT.md'), 'utf8').trimEnd().s
 section("the line's lean figures, from the run records it just wrote");
 jidoka(['metrics'], 0, { maxLines: 20 });
 {
-  // The same figures as JSON, held against the records: chunks accepted in the plans' checkpoints,
+  // The same figures as JSON, held against the records: chunks accepted in the plans' checkpoints (not the goal's record),
   // incident pages, and spend in the run records.
   const m = JSON.parse(spawnSync(process.execPath, [CLI, 'metrics', '--json'], { cwd: repo, encoding: 'utf8' }).stdout);
   const stateDir = join(repo, '.jidoka', 'state', 'plans');
   const states = readdirSync(stateDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(stateDir, f), 'utf8')));
-  const accepted = new Set(states.flatMap((s) => s.attempts.filter((a) => a.outcome === 'accepted').map((a) => `${s.plan}/${a.chunk}`)));
+  const accepted = new Set(states.flatMap((s) => s.attempts.filter((a) => a.outcome === 'accepted' && !a.goal).map((a) => `${s.plan}/${a.chunk}`)));
   const pages = readdirSync(join(repo, 'wiki', '90_LOG', 'incidents')).filter((f) => f.startsWith('INC-'));
   const runsDir = join(repo, '.jidoka', 'runs');
   const cost = readdirSync(runsDir)

@@ -26,6 +26,8 @@ export interface AttemptRecord {
   runId: string;
   /** The attempt outcome (agents/LANGUAGE.md); records written before 0.2 say `stopped` for `abnormal`. */
   outcome: AttemptOutcome['kind'] | 'stopped';
+  /** A goal check's record (chunk `chunks + 1`; `accepted` when the goal was met), not a chunk's attempt. */
+  goal?: true;
   reasons: string[];
   fingerprint?: string;
   costUsd: number;
@@ -232,6 +234,7 @@ function goalAttempt(
     chunk: chunks + 1,
     attempt,
     runId,
+    goal: true,
     outcome: goal.met ? 'accepted' : 'failed',
     reasons: goal.reasons,
     costUsd: goal.costUsd,
