@@ -12,8 +12,8 @@ import { setPlanStatus } from '../plans/store.js';
  * `npm run bench` (parallel part): what `limits.maxParallelPlans` buys.
  * Three plans of three chunks, approved together, run by `jidoka daemon`
  * with scripted agents (the `command` adapter) that take 2 s a step,
- * standing in for a model's latency: once with one plan slot, once with
- * three. The makespan is daemon start to the last plan on main, through the
+ * standing in for a model's latency: with one plan slot and with three,
+ * `BENCH_PARALLEL_ROUNDS` (2) rounds of each, alternating. The makespan is daemon start to the last plan on main, through the
  * merge queue (`merge.mode: auto`, each plan merged with main in a scratch
  * worktree and its checks run there). Goal: ratio ≤ 0.45 on this 2-core
  * machine. The queue's cost per plan is the time from the plan's run ending
@@ -23,6 +23,7 @@ const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 2000);
 const PLANS = ['a', 'b', 'c'];
 const CHUNKS = 3;
 const GOAL_RATIO = 0.45;
+const ROUNDS = Number(process.env.BENCH_PARALLEL_ROUNDS ?? 2);
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
 
 // Each agent step waits STEP_MS (the model thinking), then does its job: the maker writes the chunk's module.
@@ -48,6 +49,7 @@ function plan(id: string): string {
 /** A repository with the three plans approved, for `slots` plan slots. */
 function fixture(dir: string, slots: number): string {
   const root = join(dir, `repo-${slots}`);
+  mkdirSync(dir, { recursive: true });
   mkdirSync(join(root, 'plans'), { recursive: true });
   const agent = join(dir, 'agent.cjs');
   writeFileSync(agent, AGENT);
@@ -102,6 +104,9 @@ interface Round {
   stepMs: number[];
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 async function round(dir: string, slots: number): Promise<Round> {
   const root = fixture(dir, slots);
   const log = openSync(join(dir, `daemon-${slots}.log`), 'w');
@@ -140,29 +145,46 @@ async function round(dir: string, slots: number): Promise<Round> {
   };
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
 const dir = mkdtempSync(join(tmpdir(), 'jidoka-bench-parallel-'));
-const one = await round(dir, 1);
-const three = await round(dir, PLANS.length);
+// Rounds alternate 1, 3, 3, 1, … so a load that drifts during the run weighs on both alike.
+const rounds: Round[] = [];
+for (let i = 0; i < ROUNDS; i++)
+  for (const slots of i % 2 ? [PLANS.length, 1] : [1, PLANS.length])
+    rounds.push(await round(join(dir, String(i)), slots));
+const merge = (slots: number): Round => {
+  const of = rounds.filter((r) => r.slots === slots);
+  return {
+    slots,
+    makespanMs: mean(of.map((r) => r.makespanMs)),
+    doneToMainMs: of.flatMap((r) => r.doneToMainMs),
+    stepMs: of.flatMap((r) => r.stepMs),
+  };
+};
+const one = merge(1);
+const three = merge(PLANS.length);
 const ratio = three.makespanMs / one.makespanMs;
+const each = (slots: number) =>
+  rounds
+    .filter((r) => r.slots === slots)
+    .map((r) => s(r.makespanMs))
+    .join(', ');
 const rows = [
   ['measure', 'value'],
   ['work', `${PLANS.length} plans x ${CHUNKS} chunks, agent steps of ${s(STEP_MS)}`],
   // Per plan: a maker and a checker per chunk, one goal-checker: the floor of a makespan with one plan per slot.
   ['agent time per plan (the floor with 3 slots)', s((2 * CHUNKS + 1) * STEP_MS)],
-  ['makespan, maxParallelPlans 1', s(one.makespanMs)],
-  [`makespan, maxParallelPlans ${PLANS.length}`, s(three.makespanMs)],
+  ['rounds (each setting)', String(ROUNDS)],
+  ['makespan, maxParallelPlans 1', `${s(one.makespanMs)} (mean of ${each(1)})`],
+  [`makespan, maxParallelPlans ${PLANS.length}`, `${s(three.makespanMs)} (mean of ${each(PLANS.length)})`],
   ['ratio (goal <= 0.45)', ratio.toFixed(2)],
   ...[one, three].flatMap((r) => [
     [
       `merge queue, ${r.slots} slot(s): done -> main moved, per plan`,
-      `${r.doneToMainMs.map(s).join(', ')} (mean ${s(mean(r.doneToMainMs))})`,
+      `mean ${s(mean(r.doneToMainMs))}, max ${s(Math.max(...r.doneToMainMs))}`,
     ],
     [
       `merge queue, ${r.slots} slot(s): the step itself, per plan`,
-      `${r.stepMs.map(s).join(', ')} (mean ${s(mean(r.stepMs))})`,
+      `mean ${s(mean(r.stepMs))}, max ${s(Math.max(...r.stepMs))}`,
     ],
   ]),
   ['load (uptime)', execFileSync('uptime', { encoding: 'utf8' }).trim()],
