@@ -138,7 +138,11 @@ describe('execution loop, end to end with scripted agents', () => {
     const { root, planId, scriptFile } = setupLine({
       script: {
         maker: [
-          [A, { report: { usage: { costUsd: 0.25, inputTokens: 100, outputTokens: 20 } } }, { stdout: 'chunk 1 done\n' }],
+          [
+            A,
+            { report: { usage: { costUsd: 0.25, inputTokens: 100, outputTokens: 20 } } },
+            { stdout: 'chunk 1 done\n' },
+          ],
           [write('src/b.js', 'partial'), { stdout: 'started\n' }, { hang: true }],
           [B],
         ],
