@@ -223,7 +223,15 @@ jidoka(['metrics'], 0, { maxLines: 20 });
     if (!ok) failures++;
   }
 }
-console.log(`the board: open http://127.0.0.1:7420 while \`jidoka daemon\` runs in ${repo}`);
+
+section('the board on this line');
+// What a user types next: the daemon serves the board (the default board.port; the demo's jidoka.yaml keeps it) and
+// writes the token on its first start. `jidoka` is this checkout's executable (package.json bin).
+const BIN = resolve(here, '..', 'dist', 'cli', 'bin.cjs');
+console.log(`in another terminal:  cd ${repo} && node ${BIN} daemon`);
+console.log('then open http://127.0.0.1:7420/ to watch; the actions (approve, pull the cord, resolve) need the token');
+console.log(`the daemon writes to ${join(repo, '.jidoka', 'board.token')} on its first start:`);
+console.log(`  xdg-open "http://127.0.0.1:7420/#token=$(cat ${join(repo, '.jidoka', 'board.token')})"`);
 
 section(failures ? `demo finished with ${failures} unexpected result(s)` : 'demo finished: every step behaved as expected');
 console.log(`the scratch repository stays at ${repo}`);

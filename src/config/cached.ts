@@ -58,7 +58,8 @@ export async function loadConfigCached(
 function cacheKey(text: string | undefined): string | undefined {
   const hash = createHash('sha1');
   try {
-    for (const rel of ['./schema.js', './load.js', '../../package.json'])
+    // Named from dist/'s parent of this file, so that they are found from the status bundle in dist/cli/ too.
+    for (const rel of ['../config/schema.js', '../config/load.js', '../../package.json'])
       hash.update(readFileSync(new URL(rel, import.meta.url))).update('\0');
   } catch {
     return undefined;

@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { createRequire } from 'node:module';
 
 /**
  * Running git, the one way: every git process Jidoka starts goes through
@@ -9,6 +10,15 @@ import { execFile, execFileSync } from 'node:child_process';
  * exit, with what git said, so a merge conflict reported on stdout cannot
  * pass for a successful merge.
  */
+
+// Required on first use: child_process brings net, dgram and the streams with it, a few ms of every
+// command's start, and `jidoka status` usually runs no git at all (root.ts reads .git).
+const require = createRequire(import.meta.url);
+let loaded: typeof ChildProcess | undefined;
+const childProcess = (): typeof ChildProcess => {
+  loaded ??= require('node:child_process') as typeof ChildProcess;
+  return loaded;
+};
 
 /** A git command that exited non-zero (or could not start); `message` is what git printed. */
 export class GitFailed extends Error {
@@ -89,7 +99,7 @@ function hardened(cwd: string): string[] {
 /** `git <args>` in `cwd`: its stdout, untrimmed; rejects with GitFailed on a non-zero exit. */
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
+    const child = childProcess().execFile(
       'git',
       [...hardened(cwd), ...args],
       { cwd, env: opts.env ?? gitEnv(), maxBuffer: MAX_BUFFER, encoding: 'utf8' },
@@ -118,7 +128,7 @@ export function gitSucceeds(cwd: string, args: readonly string[]): Promise<boole
  */
 export function runGitSync(cwd: string, args: readonly string[]): string {
   try {
-    return execFileSync('git', [...hardened(cwd), ...args], {
+    return childProcess().execFileSync('git', [...hardened(cwd), ...args], {
       cwd,
       env: gitEnv(),
       encoding: 'utf8',

@@ -87,14 +87,10 @@ export function startLiveLint(
     const reuse = validLinkResults(m, cached, change);
     const toCheck = [...pages.values()].filter((p) => !reuse.has(p.path));
     m = { ...m, external: parseExternal(root, externalAnchorTargets(m, toCheck), settings.limits) };
-    const t1 = performance.now();
     const scan = scanLinks(m, reuse);
-    const t2 = performance.now();
     links = scan.results;
     const jidoka = true; // the repository's own wiki folder is a Jidoka wiki even while it is empty (as in lint.ts)
     const findings = runRules(m, facts, config.docs.uncovered, scan, jidoka);
-    if (process.env.LL_DEBUG)
-      console.error('prep', t1 - started, 'scan', t2 - t1, 'rules', performance.now() - t2);
     health = {
       at: new Date().toISOString(),
       pages: pages.size,

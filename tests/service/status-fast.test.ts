@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { setupLine } from '../support/line.js';
 import { CLI, runCli } from '../support/repo.js';
 
-/** `jidoka` as installed: package.json's bin, whose `status` skips commander. */
-const BIN = join(CLI, '..', 'bin.js');
+/** `jidoka` as installed: package.json's bin, the bundle whose `status` skips commander. */
+const BIN = join(CLI, '..', 'bin.cjs');
 
 function bin(cwd: string, args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
@@ -37,6 +37,19 @@ describe('jidoka status, the fast start', () => {
     expect(stopped.andon.line.state).toBe('stopped');
     expect(stopped.andon.openIncidents).toHaveLength(1);
     expect(bin(root, ['status']).stdout).toContain('LINE STOPPED');
+    // A changed jidoka.yaml is validated again (the bundle loads zod and yaml then), a bad one refused alike.
+    const config = join(root, 'jidoka.yaml');
+    const good = readFileSync(config, 'utf8');
+    writeFileSync(config, good.replace('limits:\n', 'limits:\n  budgetUsdPerDay: 7\n'));
+    expect(same().spend.limitUsdPerDay).toBe(7);
+    writeFileSync(config, `${good}bogus: 1\n`);
+    const fastBad = bin(root, ['status']);
+    const fullBad = runCli(root, ['status']);
+    expect(fastBad.code).toBe(2);
+    expect(fastBad.code).toBe(fullBad.code);
+    expect(fastBad.stderr).toContain('bogus: unknown key');
+    expect(fastBad.stderr).toBe(fullBad.stderr);
+    writeFileSync(config, good);
     // Anything else goes through the full CLI.
     expect(bin(root, ['status', '--bogus']).code).toBe(2);
     expect(bin(root, ['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);

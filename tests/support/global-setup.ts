@@ -19,6 +19,8 @@ export default async function setup(): Promise<void> {
   }
   // The rest of `npm run build`: the wiki linter's workers as single files, as users run them.
   execFileSync(process.execPath, [join(root, 'scripts', 'bundle-workers.mjs')], { cwd: root, stdio: 'pipe' });
+  // And the `jidoka` executable, dist/cli/bin.cjs, which the status start-up tests run.
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle-status.mjs')], { cwd: root, stdio: 'pipe' });
   // The real agent CLIs of the contract tests, into their cache outside the repository (a no-op when
   // there). A failed install is not fatal here: the contract tests then fail, saying how to install.
   const { ensureClis } = await import(join(root, 'scripts', 'agent-clis.mjs'));
