@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { jidokaPaths } from '../core/paths.js';
 import type { CheckResult } from '../core/types.js';
+import { hooksForScratch } from '../git/pin.js';
 import { gitAt, revParse } from '../git/repo.js';
-import { gitSucceeds, runGit } from '../git/run.js';
+import { gitSucceeds, pinCheckout, runGit, unpinCheckout } from '../git/run.js';
 import { addDetachedWorktree, planBranch, removeWorktree } from '../git/worktree.js';
 import { type CheckSpec, checkSpecs, failingOutput, runChecks } from '../loops/checks.js';
 import { newRunId } from '../loops/run-record.js';
@@ -60,7 +61,11 @@ export async function checkMergedResult(input: MergeInput): Promise<MergedResult
   const scratch = join(jidokaPaths(root).worktrees, '.merge', planId);
   await removeWorktree(root, scratch);
   await runGit(root, ['worktree', 'prune']);
-  await addDetachedWorktree(root, scratch, mainSha);
+  // Jidoka's git in the merged tree runs the hooks pinned at approval (src/git/pin.ts), never a hook the plan's commits added.
+  const hooksDir = hooksForScratch(root, planId, scratch);
+  await addDetachedWorktree(root, scratch, mainSha, { hooksDir });
+  const gitDir = (await runGit(scratch, ['rev-parse', '--absolute-git-dir'])).trim();
+  pinCheckout(scratch, { gitDir, hooksDir });
   try {
     const merged = await mergeIn(scratch, input, branch);
     if (merged.conflicted) {
@@ -103,6 +108,7 @@ export async function checkMergedResult(input: MergeInput): Promise<MergedResult
       };
     return { kind: 'passed', ...facts, commit: merged.commit, checks };
   } finally {
+    unpinCheckout(scratch);
     await removeWorktree(root, scratch);
   }
 }
