@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { jidokaPaths } from '../core/paths.js';
 import type { CheckResult } from '../core/types.js';
-import { hooksForScratch } from '../git/pin.js';
 import { gitAt, revParse } from '../git/repo.js';
 import { gitSucceeds, pinCheckout, runGit, unpinCheckout } from '../git/run.js';
 import { addDetachedWorktree, planBranch, removeWorktree } from '../git/worktree.js';
 import { type CheckSpec, checkSpecs, failingOutput, runChecks } from '../loops/checks.js';
 import { newRunId } from '../loops/run-record.js';
+import { hooksInSandbox } from '../sandbox/hooks.js';
 
 /**
  * The merge queue's step for one done plan: merge its branch with main as it
@@ -62,8 +62,10 @@ export async function checkMergedResult(input: MergeInput): Promise<MergedResult
   await removeWorktree(root, scratch);
   await runGit(root, ['worktree', 'prune']);
   // Jidoka's git in the merged tree runs the hooks pinned at approval (src/git/pin.ts), never a hook the plan's commits added.
-  const hooksDir = hooksForScratch(root, planId, scratch);
-  await addDetachedWorktree(root, scratch, mainSha, { hooksDir });
+  // Each runs in the maker's sandbox: the merged tree holds the plan's code.
+  const boxed = () => hooksInSandbox(root, config, planId, scratch);
+  await addDetachedWorktree(root, scratch, mainSha, { hooksDir: boxed() });
+  const hooksDir = boxed();
   const gitDir = (await runGit(scratch, ['rev-parse', '--absolute-git-dir'])).trim();
   pinCheckout(scratch, { gitDir, hooksDir });
   try {

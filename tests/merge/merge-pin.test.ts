@@ -29,7 +29,8 @@ describe('the merge scratch worktree runs the approved hooks only', () => {
     const root = makeRepo({
       'README.md': '# demo\n',
       '.gitignore': '.jidoka/\n',
-      'jidoka.yaml': stringify({ checks: ['node -e "process.exit(0)"'] }),
+      // Hooks run in the maker's sandbox: the marker's folder is one it may write.
+      'jidoka.yaml': stringify({ checks: ['node -e "process.exit(0)"'], sandbox: { writable: [out] } }),
       'plans/p1.md': oneChunkPlan('p1', 'done', 'p1'),
       '.githooks/post-merge': hook(marker, 'approved post-merge'),
     });
