@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { jidokaPaths } from '../core/paths.js';
 import { distrustCheckout, runGit, runGitSync } from './run.js';
@@ -62,7 +63,11 @@ export function copyHooks(root: string, dest: string): void {
 export function hooksForScratch(root: string, planId: string, scratch: string): string {
   const pinned = pinnedHooksDir(root, planId);
   if (existsSync(pinned)) return pinned;
-  const dest = join(jidokaPaths(root).tmp, 'hooks', `${planId}-${basename(scratch)}`);
+  const dest = join(
+    jidokaPaths(root).tmp,
+    'hooks',
+    `${planId}-${createHash('sha1').update(scratch).digest('hex').slice(0, 8)}`,
+  );
   copyHooks(root, dest);
   return dest;
 }

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { jidokaPaths } from '../core/paths.js';
 import { hooksForScratch } from '../git/pin.js';
@@ -57,7 +58,8 @@ export function sandboxedHooks(opts: {
 
 /** The pinned hooks as Jidoka's git runs them in `checkout`: through sandbox wrappers (src/sandbox/hooks.ts) unless `sandbox: none`. */
 export function hooksInSandbox(root: string, config: Config, planId: string, checkout: string): string {
-  const name = `${planId}-${basename(checkout)}`;
+  // One folder per checkout: the plan's worktree and its merge scratch worktree must not share wrappers.
+  const name = `${planId}-${createHash('sha1').update(checkout).digest('hex').slice(0, 8)}`;
   return sandboxedHooks({
     mode: config.sandbox.mode,
     hooksDir: hooksForScratch(root, planId, checkout),
