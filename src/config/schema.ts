@@ -42,6 +42,13 @@ export const SANDBOX_MODES = ['bwrap', 'none'] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
 /** A path a sandboxed step may also write: absolute, or under `~/` (the user's real home). */
+/** A path inside the worktree that `worktree.setup` produces (`node_modules`), copied from the install cache. */
+const reusePath = z
+  .string()
+  .min(1)
+  .refine((p) => !/^(\/|\.\.?(\/|$)|\.git(\/|$))/.test(p) && !p.split('/').includes('..'), {
+    message: 'must be a path inside the worktree (relative, no `..`, not `.git`), e.g. node_modules',
+  });
 const sandboxPath = z.string().refine((p) => p.startsWith('/') || p === '~' || p.startsWith('~/'), {
   message: 'expected an absolute path or one under ~/ (e.g. "~/.claude")',
 });
@@ -102,7 +109,9 @@ const configShape = z.strictObject({
     })
     .default({}),
   checks: z.array(check).default([]),
-  worktree: z.strictObject({ setup: z.array(check).default([]) }).prefault({}),
+  worktree: z
+    .strictObject({ setup: z.array(check).default([]), reuse: z.array(reusePath).default([]) })
+    .prefault({}),
   limits: z
     .strictObject({
       maxAttempts: positiveInt.default(3),

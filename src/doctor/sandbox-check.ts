@@ -56,5 +56,7 @@ export function writableByRole(config: Config): Record<string, string[]> {
     );
   }
   out.checks = ['<worktree>', '<check temp dir>', ...config.sandbox.writable];
+  // Your git hooks, when Jidoka's git runs them on a plan's work (src/sandbox/hooks.ts).
+  out.hooks = ['<worktree>', '<hook temp dir>', ...config.sandbox.writable];
   return out;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic-write.js';
@@ -40,12 +41,35 @@ export function pinnedHooksDir(root: string, planId: string): string {
 export function recordGitPin(root: string, planId: string): void {
   const dir = pinDir(root, planId);
   rmSync(dir, { recursive: true, force: true });
-  const hooks = pinnedHooksDir(root, planId);
-  mkdirSync(hooks, { recursive: true });
-  const source = hooksSource(root, runGitSync(root, ['rev-parse', '--git-path', 'hooks']).trim());
-  if (isDir(source)) cpSync(source, hooks, { recursive: true, dereference: true, filter: notSample });
+  copyHooks(root, pinnedHooksDir(root, planId));
   const pin: GitPin = { config: parseConfigList(runGitSync(root, CONFIG_LIST)) };
   writeJsonAtomic(join(dir, 'config.json'), pin);
+}
+
+/** Copy the hooks git would run in the checkout `root` now into `dest` (made afresh). */
+export function copyHooks(root: string, dest: string): void {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const source = hooksSource(root, runGitSync(root, ['rev-parse', '--git-path', 'hooks']).trim());
+  if (isDir(source)) cpSync(source, dest, { recursive: true, dereference: true, filter: notSample });
+}
+
+/**
+ * The hooks a scratch checkout of the plan's work (the merge queue's merged
+ * tree) runs: the copy pinned at approval; for a plan approved before pins
+ * existed, a copy of the main checkout's hooks as they are now, so a hooks
+ * folder inside the checkout runs the user's version, never the plan's.
+ */
+export function hooksForScratch(root: string, planId: string, scratch: string): string {
+  const pinned = pinnedHooksDir(root, planId);
+  if (existsSync(pinned)) return pinned;
+  const dest = join(
+    jidokaPaths(root).tmp,
+    'hooks',
+    `${planId}-${createHash('sha1').update(scratch).digest('hex').slice(0, 8)}`,
+  );
+  copyHooks(root, dest);
+  return dest;
 }
 
 export function readGitPin(root: string, planId: string): GitPin | undefined {

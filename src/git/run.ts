@@ -75,6 +75,11 @@ export function pinCheckout(checkout: string, pin: PinnedCheckout): void {
   pinned.set(checkout, pin);
 }
 
+/** A scratch checkout Jidoka is done with: git there no longer gets its pin. */
+export function unpinCheckout(checkout: string): void {
+  pinned.delete(checkout);
+}
+
 /** From now on, git in the pinned `checkout` also runs with these `-c` options (no-op for a checkout not pinned). */
 export function distrustCheckout(checkout: string, options: string[]): void {
   const pin = pinned.get(checkout);

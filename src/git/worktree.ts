@@ -109,16 +109,18 @@ export async function addWorktree(
 /**
  * A worktree at `path` with `rev` checked out on no branch: a scratch copy
  * whose edits go nowhere. `checkout: false` leaves it empty, for a caller
- * that fills it from a tree of its own (`git read-tree -u`).
+ * that fills it from a tree of its own (`git read-tree -u`). `hooksDir`:
+ * the hooks its post-checkout runs from (a plan's pinned copy).
  */
 export async function addDetachedWorktree(
   root: string,
   path: string,
   rev: string,
-  opts: { checkout?: boolean } = {},
+  opts: { checkout?: boolean; hooksDir?: string } = {},
 ): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   await gitAt(root).raw([
+    ...(opts.hooksDir ? ['-c', `core.hooksPath=${opts.hooksDir}`] : []),
     'worktree',
     'add',
     '--detach',

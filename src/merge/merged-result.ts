@@ -4,10 +4,11 @@ import type { Config } from '../config/schema.js';
 import { jidokaPaths } from '../core/paths.js';
 import type { CheckResult } from '../core/types.js';
 import { gitAt, revParse } from '../git/repo.js';
-import { gitSucceeds, runGit } from '../git/run.js';
+import { gitSucceeds, pinCheckout, runGit, unpinCheckout } from '../git/run.js';
 import { addDetachedWorktree, planBranch, removeWorktree } from '../git/worktree.js';
 import { type CheckSpec, checkSpecs, failingOutput, runChecks } from '../loops/checks.js';
 import { newRunId } from '../loops/run-record.js';
+import { hooksInSandbox } from '../sandbox/hooks.js';
 
 /**
  * The merge queue's step for one done plan: merge its branch with main as it
@@ -60,7 +61,13 @@ export async function checkMergedResult(input: MergeInput): Promise<MergedResult
   const scratch = join(jidokaPaths(root).worktrees, '.merge', planId);
   await removeWorktree(root, scratch);
   await runGit(root, ['worktree', 'prune']);
-  await addDetachedWorktree(root, scratch, mainSha);
+  // Jidoka's git in the merged tree runs the hooks pinned at approval (src/git/pin.ts), never a hook the plan's commits added.
+  // Each runs in the maker's sandbox: the merged tree holds the plan's code.
+  const boxed = () => hooksInSandbox(root, config, planId, scratch);
+  await addDetachedWorktree(root, scratch, mainSha, { hooksDir: boxed() });
+  const hooksDir = boxed();
+  const gitDir = (await runGit(scratch, ['rev-parse', '--absolute-git-dir'])).trim();
+  pinCheckout(scratch, { gitDir, hooksDir });
   try {
     const merged = await mergeIn(scratch, input, branch);
     if (merged.conflicted) {
@@ -103,6 +110,7 @@ export async function checkMergedResult(input: MergeInput): Promise<MergedResult
       };
     return { kind: 'passed', ...facts, commit: merged.commit, checks };
   } finally {
+    unpinCheckout(scratch);
     await removeWorktree(root, scratch);
   }
 }

@@ -35,9 +35,10 @@ describe('breaker: the commit is the checked tree (end to end)', () => {
     expect(r.json.message).toContain('src/extra.js');
   });
 
-  it('a pre-commit hook that changes what is committed: red, the plan does not move on', () => {
+  it('a pre-commit hook that changes what is committed (sandbox: none, where hooks can stage): red, the plan does not move on', () => {
     const l = line({
       checks: [CHECK_A],
+      extraConfig: { sandbox: { mode: 'none' } },
       script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] },
     });
     const hook = join(l.root, '.git', 'hooks', 'pre-commit');
@@ -48,6 +49,23 @@ describe('breaker: the commit is the checked tree (end to end)', () => {
     const r = run(l.root, l.planId);
     expectRedStop(l, r, { category: 'repo_integrity', detector: 'checked_tree' });
     expect(r.json.message).toMatch(/while git commit ran/);
+  });
+
+  it('sandboxed, the same hook cannot stage (the git dir is read-only, as for the maker): the commit fails, red, nothing committed', () => {
+    const l = line({
+      checks: [CHECK_A],
+      script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] },
+    });
+    const hook = join(l.root, '.git', 'hooks', 'pre-commit');
+    writeFileSync(hook, '#!/bin/sh\necho "// added by a hook" >> src/a.js && git add src/a.js\n');
+    chmodSync(hook, 0o755);
+    approveAgain(l);
+    const r = run(l.root, l.planId);
+    expectRedStop(l, r, { category: 'env_tooling', detector: 'repo_integrity' });
+    expect(r.json.message).toMatch(
+      /git commit failed in the plan's worktree .*could not write git state inside the sandbox/,
+    );
+    expect(git(l.root, 'rev-list', '--count', `main..jidoka/${l.planId}`)).toBe('0');
   });
 
   it('well-behaved: checks that write only ignored files (coverage, caches) do not trip', () => {

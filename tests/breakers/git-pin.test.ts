@@ -35,7 +35,11 @@ function plantFilter(configArgs: string[], root: string, marker: string): void {
 describe('hooks: the copy pinned at approval runs, nothing added or edited since', () => {
   it('a hook added to .git/hooks after approval does not run in Jidoka’s commit; one there at approval does, as it was', () => {
     const m = marks();
-    const l = line({ script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] } });
+    // Hooks run in the maker's sandbox: the markers' folder is one it may write.
+    const l = line({
+      extraConfig: { sandbox: { writable: [m] } },
+      script: { maker: [[A]], checker: [[approve()]], goal: [[met()]] },
+    });
     hook(join(l.root, '.git', 'hooks', 'commit-msg'), join(m, 'gate-ran'));
     approveAgain(l);
     // After approval, with no human: the gate edited, a new hook added.

@@ -164,3 +164,17 @@ describe('sandbox config', () => {
     ).toThrow(/agents\.maker\.sandbox\.writable\.0.*absolute path/s);
   });
 });
+
+describe('worktree config', () => {
+  it('takes the paths setup produces for reuse, and refuses one outside the worktree', () => {
+    expect(parseConfig('worktree: { setup: [npm ci], reuse: [node_modules] }\n').worktree).toEqual({
+      setup: ['npm ci'],
+      reuse: ['node_modules'],
+    });
+    expect(parseConfig('').worktree).toEqual({ setup: [], reuse: [] });
+    for (const bad of ['/abs', '../up', 'a/../../b', '.git', '.git/hooks', '.', ''])
+      expect(() => parseConfig(`worktree: { reuse: [${JSON.stringify(bad)}] }\n`), bad).toThrow(
+        /worktree\.reuse\.0/,
+      );
+  });
+});

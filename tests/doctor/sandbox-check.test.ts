@@ -17,6 +17,7 @@ describe('doctor: sandbox', () => {
     expect(c.message).toContain('maker writes: <worktree>, <step dir>, /opt/claude-state');
     expect(c.message).toContain('auditor writes: <scratch checkout>, <step dir>, <plans staging>');
     expect(c.message).toContain('checks writes: <worktree>, <check temp dir>');
+    expect(c.message).toContain('hooks writes: <worktree>, <hook temp dir>');
   });
 
   it('bwrap missing: fails with the install command and the way out', () => {

@@ -1,6 +1,8 @@
+import { finding } from '../../andon/finding.js';
 import type { CheckResult, Finding } from '../../core/types.js';
 import { commitChunk, findChunkCommit, stageAll } from '../../git/commit.js';
 import { gitAt } from '../../git/repo.js';
+import { GitFailed } from '../../git/run.js';
 import type { Chunk } from '../../plans/types.js';
 import { treeChanged } from './guard-step.js';
 import type { PlanRun } from './plan-run.js';
@@ -29,13 +31,19 @@ export async function commitChunkOf(p: PlanRun): Promise<Finding | undefined> {
   const { plan, state } = p;
   const chunk = plan.chunks[state.chunk - 1]!;
   const fix = state.goalAttempt > 0 ? ' (goal fix)' : '';
-  const sha = await commitChunk(p.worktree.path, {
-    plan: plan.id,
-    chunk: chunk.number,
-    attempt: state.attempt,
-    runId: p.run.id,
-    subject: `jidoka(${plan.id}): chunk ${chunk.number}/${plan.chunks.length}: ${chunk.title}${fix}`,
-  });
+  let sha: string;
+  try {
+    sha = await commitChunk(p.worktree.path, {
+      plan: plan.id,
+      chunk: chunk.number,
+      attempt: state.attempt,
+      runId: p.run.id,
+      subject: `jidoka(${plan.id}): chunk ${chunk.number}/${plan.chunks.length}: ${chunk.title}${fix}`,
+    });
+  } catch (err) {
+    if (err instanceof GitFailed) return commitRefused(err);
+    throw err;
+  }
   const tree = (await gitAt(p.worktree.path).raw(['rev-parse', `${sha}^{tree}`])).trim();
   if (state.approvedTree && tree !== state.approvedTree)
     return treeChanged(`git commit ran (commit ${sha.slice(0, 12)})`, [
@@ -47,6 +55,22 @@ export async function commitChunkOf(p: PlanRun): Promise<Finding | undefined> {
   writePlanState(p.opts.root, state);
   p.commits.push(sha);
   return undefined;
+}
+
+/**
+ * `git commit` failed: one of the user's hooks refused the commit, or, run in
+ * the maker's sandbox (src/sandbox/hooks.ts), could not write git state
+ * (lint-staged re-staging, a commit-msg hook editing the message). The work
+ * was accepted; the environment cannot commit it.
+ */
+function commitRefused(err: GitFailed): Finding {
+  const said = err.message.trim().slice(-2000);
+  return finding(
+    'repo_integrity',
+    'env_tooling',
+    `git commit failed in the plan's worktree (exit ${err.exitCode ?? 'unknown'}): ${said.split('\n').slice(-3).join(' / ')}; a git hook of yours refused the commit, or could not write git state inside the sandbox (hooks run in the maker's sandbox; a hook that stages files or edits the message needs sandbox.mode: none)`,
+    { output: said },
+  );
 }
 
 /**

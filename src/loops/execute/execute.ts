@@ -233,7 +233,11 @@ async function setUpWorktree(p: PlanRun, reason: string): Promise<Finding | unde
   if (state.setupDigest === digest) return undefined;
   const failed = await runSetup({
     config: opts.config,
+    root: opts.root,
     worktree: p.worktree.path,
+    digest,
+    // Only an install no agent could have touched is stored for other worktrees.
+    fresh: state.setupDigest === undefined && !p.worktree.reused && state.attempts.length === 0,
     run: p.run,
     chunk: state.chunk,
     attempt: state.attempt,

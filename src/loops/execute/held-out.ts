@@ -11,6 +11,7 @@ import { addDetachedWorktree, removeWorktree } from '../../git/worktree.js';
 import { failingOutput, runChecks } from '../checks.js';
 import { recordStep, stepDir } from '../run-record.js';
 import type { AttemptContext } from './attempt.js';
+import { runSetup } from './setup.js';
 
 export interface HeldOut {
   /** The checks as run on the candidate with the base's test files put back. */
@@ -50,6 +51,9 @@ export async function runHeldOut(
   let checks: CheckResult[];
   try {
     await gitAt(scratch).raw(['read-tree', '-u', '--reset', tree]);
+    // A fresh tree has no installed dependencies: set it up as the plan's worktree was.
+    const unready = await setUpScratch(ctx, scratch);
+    if (unready) return { checks: [], finding: unready, approved: [] };
     checks = await runChecks({
       cwd: scratch,
       specs: ctx.checkSpecs.filter((s) => !s.goal),
@@ -87,6 +91,22 @@ export async function runHeldOut(
       { action: 'rollback' },
     );
   return result;
+}
+
+/** `worktree.setup` in the scratch tree (from the install cache when its manifests match one); never stored: the tree holds the maker's code. */
+function setUpScratch(ctx: AttemptContext, scratch: string): Promise<Finding | undefined> {
+  if (!ctx.config.worktree.setup.length) return Promise.resolve(undefined);
+  return runSetup({
+    config: ctx.config,
+    root: ctx.root,
+    worktree: scratch,
+    run: ctx.run,
+    chunk: ctx.chunk.number,
+    attempt: ctx.state.attempt,
+    reason: 'the held-out run on a fresh tree',
+    step: 'held-out-setup',
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
 }
 
 /** Existing test files whose lines were changed or removed (not only added to), and changed test config. */

@@ -7,13 +7,13 @@ import { JidokaError } from '../../core/errors.js';
 import { pidAlive } from '../../core/lock.js';
 import { jidokaPaths } from '../../core/paths.js';
 import type { Finding } from '../../core/types.js';
-import { pinnedHooksDir } from '../../git/pin.js';
 import { gitAt, hasCommits, mainBranch } from '../../git/repo.js';
 import { pinCheckout } from '../../git/run.js';
-import { ensureWorktree } from '../../git/worktree.js';
+import { ensureWorktree, planWorktreePath } from '../../git/worktree.js';
 import { isApprovedContent } from '../../plans/approval.js';
 import { findPlan, formatPlanProblem, markInvalid, setPlanStatus } from '../../plans/store.js';
 import type { Plan } from '../../plans/types.js';
+import { hooksInSandbox } from '../../sandbox/hooks.js';
 import { closeInterruptedRuns, type RunRecord, startRun } from '../run-record.js';
 import type { ExecuteOptions, PlanRun } from './plan-run.js';
 import { newPlanState, type PlanState, readPlanState, restartByHuman, writePlanState } from './plan-state.js';
@@ -27,9 +27,11 @@ import { newPlanState, type PlanState, readPlanState, restartByHuman, writePlanS
 export async function prepareRun(opts: ExecuteOptions, plan: Plan): Promise<PlanRun> {
   const { root, config, logger } = opts;
   const main = await mainBranch(gitAt(root), config.git.mainBranch);
-  // Every git Jidoka runs on the plan's work runs the hooks pinned at approval, `worktree add` first.
-  const hooksDir = pinnedHooksDir(root, plan.id);
-  const worktree = await ensureWorktree(root, plan.id, main, hooksDir);
+  // Every git Jidoka runs on the plan's work runs the hooks pinned at approval, `worktree add` first, each
+  // inside the maker's sandbox (they run the maker's code); made again once the worktree's own git files exist.
+  const boxed = () => hooksInSandbox(root, config, plan.id, planWorktreePath(root, plan.id));
+  const worktree = await ensureWorktree(root, plan.id, main, boxed());
+  const hooksDir = boxed();
   pinCheckout(worktree.path, { gitDir: await ownGitDir(worktree.path), hooksDir });
   const watcher = watchWorktree(worktree.path);
   try {

@@ -5,8 +5,9 @@ import { finding } from '../../andon/finding.js';
 import type { Config } from '../../config/schema.js';
 import type { Finding } from '../../core/types.js';
 import { gitAt } from '../../git/repo.js';
-import { checkSpecs, failingOutput, runChecks } from '../checks.js';
+import { type CheckSpec, checkSpecs, failingOutput, runChecks } from '../checks.js';
 import { type RunRecord, recordStep, stepDir } from '../run-record.js';
+import { cachedInstall, restoreSpec, reusePaths, setupKey, storeInstall } from './setup-cache.js';
 
 /**
  * Worktree setup (`worktree.setup` in jidoka.yaml): the commands that make a
@@ -63,35 +64,61 @@ export async function manifestDigest(worktree: string): Promise<string> {
 }
 
 /**
- * Run the setup commands in the worktree; a finding (env_tooling, red) when
- * one fails. `reason` says why it runs (a new worktree, a changed lockfile).
+ * Make the worktree ready: copy the install from the cache when one was
+ * stored for these manifests (setup-cache.ts), otherwise run the setup
+ * commands, and store their install for the next worktree when `fresh` (a
+ * worktree Jidoka just made, before any agent step). A finding (env_tooling,
+ * red) when setup fails. `reason` says why it runs (a new worktree, a
+ * changed lockfile); `step` names the run record's step.
  */
 export async function runSetup(opts: {
   config: Config;
+  root: string;
   worktree: string;
   run: RunRecord;
   chunk: number;
   attempt: number;
   reason: string;
+  fresh?: boolean;
+  step?: string;
+  digest?: string;
   signal?: AbortSignal;
 }): Promise<Finding | undefined> {
   const { config } = opts;
-  const dir = stepDir(opts.run, 'setup', opts.chunk, opts.attempt);
+  const dir = stepDir(opts.run, opts.step ?? 'setup', opts.chunk, opts.attempt);
   const started = Date.now();
-  const results = await runChecks({
-    cwd: opts.worktree,
-    specs: checkSpecs(config.worktree.setup, config.limits.checkTimeout).map((s) => ({
-      ...s,
-      name: `setup: ${s.name}`,
-    })),
-    stepDir: dir,
-    maxOutputBytes: config.limits.maxOutputBytes,
-    sandbox: config.sandbox,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  const paths = reusePaths(config);
+  const key = paths.length
+    ? setupKey(opts.digest ?? (await manifestDigest(opts.worktree)), config)
+    : undefined;
+  const entry = key ? cachedInstall(opts.root, key) : undefined;
+  const run = (specs: CheckSpec[]) =>
+    runChecks({
+      cwd: opts.worktree,
+      specs,
+      stepDir: dir,
+      maxOutputBytes: config.limits.maxOutputBytes,
+      sandbox: config.sandbox,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  // A failed copy (the cache removed meanwhile, a full disk) falls back to the setup commands.
+  const restored = entry ? await run([restoreSpec(entry, paths, config.limits.checkTimeout)]) : [];
+  const reused = restored.length > 0 && restored.every((r) => r.passed);
+  const results = reused
+    ? restored
+    : await run(
+        checkSpecs(config.worktree.setup, config.limits.checkTimeout).map((s) => ({
+          ...s,
+          name: `setup: ${s.name}`,
+        })),
+      );
   const failed = results.filter((r) => !r.passed);
+  const stored =
+    key && !reused && !failed.length && opts.fresh && !opts.signal?.aborted
+      ? await storeInstall(opts.root, key, opts.worktree, paths)
+      : undefined;
   recordStep(opts.run, {
-    name: 'setup',
+    name: opts.step ?? 'setup',
     chunk: opts.chunk,
     attempt: opts.attempt,
     dir,
@@ -100,7 +127,14 @@ export async function runSetup(opts: {
     outcome: failed.length ? 'failed' : 'passed',
     detail: {
       reason: opts.reason,
-      commands: results.map((r) => ({ command: r.command, exitCode: r.exitCode })),
+      commands: [...(reused ? [] : restored), ...results].map((r) => ({
+        command: r.command,
+        exitCode: r.exitCode,
+      })),
+      ...(key ? { key } : {}),
+      ...(reused ? { reused: paths } : {}),
+      ...(stored?.entry ? { stored: paths } : {}),
+      ...(stored?.skipped ? { notStored: stored.skipped } : {}),
     },
   });
   if (!failed.length || opts.signal?.aborted) return undefined;
