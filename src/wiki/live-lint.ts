@@ -99,12 +99,13 @@ export function startLiveLint(
       relintMs: Math.round((performance.now() - started) * 10) / 10,
       ...(changed ? { changed } : {}),
     };
+    for (const l of listeners) l(health);
+    // The file is for other processes (`jidoka status`): written after the listeners, off the board's path.
     try {
       writeJsonAtomic(healthFile(root), health, { durable: false });
     } catch (err) {
       report(err);
     }
-    for (const l of listeners) l(health);
   };
 
   const refreshFacts = async () => {
