@@ -62,6 +62,15 @@ export async function startCluster(opts: {
   extraConfig?: Record<string, unknown>;
 }): Promise<Cluster> {
   const redis = await startRedis();
+  try {
+    return makeCluster(redis, opts);
+  } catch (err) {
+    await redis.stop(); // nothing outlives a set-up that failed
+    throw err;
+  }
+}
+
+function makeCluster(redis: RedisServer, opts: Parameters<typeof startCluster>[0]): Cluster {
   const ids = Object.keys(opts.plans);
   const l = setupLine({
     script: { maker: [opts.maker], checker: [[approve()]], goal: [[met()]] },
@@ -82,12 +91,14 @@ export async function startCluster(opts: {
     },
   });
   const { root } = l;
-  writeFiles(
-    root,
-    Object.fromEntries(ids.slice(1).map((id) => [`plans/${id}.md`, plan(id, opts.plans[id])])),
-  );
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'more plans');
+  if (ids.length > 1) {
+    writeFiles(
+      root,
+      Object.fromEntries(ids.slice(1).map((id) => [`plans/${id}.md`, plan(id, opts.plans[id])])),
+    );
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'more plans');
+  }
   const remote = `${root}-remote.git`;
   git(root, 'clone', '-q', '--bare', root, remote);
   git(root, 'remote', 'add', 'origin', remote);
