@@ -266,6 +266,12 @@ export function startQueueWorker(
       }
       stopping = true;
       logger.info(`${who}: ${reason}; taking no new plan, the running one stops at its next step`);
+      // As the daemon does: the running step gets daemon.gracePeriod, then it is killed (checkpointed, resumed elsewhere).
+      const grace = setTimeout(
+        () => abort.abort(new Error(`${reason}: the grace period ran out`)),
+        config.daemon.gracePeriod,
+      );
+      grace.unref();
       void plans
         .close()
         .then(() => Promise.allSettled([steps.close(), answers.close()]))
