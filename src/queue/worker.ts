@@ -140,21 +140,30 @@ export function startQueueWorker(
     );
 
     let pushed: string | undefined;
-    const push = async () => {
+    // `known`: the branch tip as the checkpoint says (the last commit is the chunk's start), so most gates spawn no git.
+    const push = async (known?: string) => {
       const ref = `refs/heads/${planBranch(pj.plan)}`;
-      const sha = await revParse(gitAt(root), ref);
+      if (known && known === pushed) return;
+      const sha = known ?? (await revParse(gitAt(root), ref));
       if (!sha || sha === pushed) return;
-      await runGit(root, ['push', '--quiet', '--force', config.queue.remote, `${ref}:${ref}`]);
+      await runGit(root, ['push', '--quiet', '--force', config.queue.remote, `${sha}:${ref}`]);
       pushed = sha;
     };
+    const gateMs: number[] = [];
+    const answerMs: number[] = [];
     const gate: StepGate = async ({ step, state, runId, spent }) => {
+      const asked = performance.now();
       try {
-        await push();
+        // Nothing committed yet, the branch is main's commit: no push (a resume elsewhere branches from it again).
+        if (state.chunkStartSha !== state.baseSha) await push(state.chunkStartSha);
+        const pushedAt = performance.now();
         const answer = await ask<GateAnswer>(
           { kind: 'gate', ...base, step, runId, spent, state },
           `${token}-${seq++}`,
         );
         if (!answer.go && 'drain' in answer) logger.info(`${who}: plan ${pj.plan}: ${answer.drain}`);
+        gateMs.push(performance.now() - asked);
+        answerMs.push(performance.now() - pushedAt);
         return answer;
       } catch (err) {
         return {
@@ -179,6 +188,11 @@ export function startQueueWorker(
       ),
     );
     await reportEnd(outcome, base, `${token}-${seq++}`);
+    const gates = { gates: gateMs.length, medianMs: medianOf(gateMs), answerMedianMs: medianOf(answerMs) };
+    logger.info(
+      gates,
+      `${who}: plan ${pj.plan}: ${gates.gates} step gate(s) asked of the daemon, median ${gates.medianMs} ms (the daemon's answer ${gates.answerMedianMs} ms, the rest pushing the branch)`,
+    );
     return { plan: pj.plan, status: outcome.status, message: outcome.message };
   };
 
@@ -351,8 +365,12 @@ async function adoptCheckpoint(
       await moveOwnRefs(root, [ref], () => runGit(root, ['update-ref', '-d', ref]));
     return;
   }
+  // No branch on the remote yet: nothing was committed, the plan starts again from its base.
+  const fresh = checkpoint.chunkStartSha === checkpoint.baseSha;
   await moveOwnRefs(root, [ref], () =>
-    runGit(root, ['fetch', '--quiet', config.queue.remote, `+${ref}:${ref}`]),
+    fresh
+      ? runGit(root, ['update-ref', ref, checkpoint.baseSha])
+      : runGit(root, ['fetch', '--quiet', config.queue.remote, `+${ref}:${ref}`]),
   );
   writePlanState(root, {
     ...checkpoint,
@@ -368,6 +386,11 @@ async function adoptCheckpoint(
 function breakerOf(incident: string): BreakerId {
   const name = incident.replace(/^INC-\d{8}-\d{6}-/, '').replace(/-\d+$/, '');
   return (BREAKERS as readonly string[]).includes(name) ? (name as BreakerId) : 'manual';
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.floor(s.length / 2)] ?? 0);
 }
 
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
