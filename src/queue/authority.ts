@@ -52,6 +52,8 @@ interface Holder {
 interface Reported {
   hash: string;
   state: PlanState;
+  /** The plan's spend the ledger has counted (the runs whose end the daemon applied). */
+  accounted?: { usd: number; tokens: number };
 }
 
 export function createAuthority(opts: {
@@ -74,9 +76,18 @@ export function createAuthority(opts: {
       return undefined;
     }
   };
-  const report = (plan: string, state: PlanState) => {
+  const report = (plan: string, state: PlanState, accounted = readReported(plan)?.accounted) => {
     const hash = approvalOf(root, plan)?.hash ?? '';
-    writeJsonAtomic(reportedFile(plan), { hash, state } satisfies Reported);
+    writeJsonAtomic(reportedFile(plan), {
+      hash,
+      state,
+      ...(accounted ? { accounted } : {}),
+    } satisfies Reported);
+  };
+  /** What of this spend the ledger has counted: none when the state is a fresh one (less spent than counted). */
+  const counted = (plan: string, spend: { usd: number; tokens: number }) => {
+    const a = readReported(plan)?.accounted;
+    return a && a.usd <= spend.usd && a.tokens <= spend.tokens ? a : { usd: 0, tokens: 0 };
   };
   const spendingUsd = (except?: string) => {
     let sum = 0;
@@ -126,7 +137,8 @@ export function createAuthority(opts: {
     holders.set(m.plan, {
       token: m.token,
       worker: m.worker,
-      startUsd: checkpoint?.spend.usd ?? 0,
+      // A run lost with its worker (kill -9) never reported its end: its spend counts as in flight until the next end.
+      startUsd: checkpoint ? counted(m.plan, checkpoint.spend).usd : 0,
       ...(checkpoint ? { state: checkpoint } : {}),
     });
     logger.info(
@@ -141,7 +153,7 @@ export function createAuthority(opts: {
     let h = holders.get(m.plan);
     if (!h) {
       // The daemon restarted while the worker ran: the first worker to report holds the plan again.
-      h = { token: m.token, worker: m.worker, startUsd: m.state.spend.usd };
+      h = { token: m.token, worker: m.worker, startUsd: counted(m.plan, m.state.spend).usd };
       holders.set(m.plan, h);
     }
     if (h.token !== m.token)
@@ -182,13 +194,16 @@ export function createAuthority(opts: {
     if (appliedRuns.has(m.outcome.runId)) return { ok: true };
     appliedRuns.add(m.outcome.runId);
     holders.delete(m.plan);
-    report(m.plan, m.state);
+    // The ledger gets every dollar once: this run's, and a lost run's (its worker died before its end) with it.
+    const before = counted(m.plan, m.state.spend);
+    report(m.plan, m.state, { usd: m.state.spend.usd, tokens: m.state.spend.tokens });
     appendLedger(root, 'run.finished', {
       run: m.outcome.runId,
       plan: m.plan,
       outcome: m.outcome.status,
-      costUsd: m.run.costUsd,
-      tokens: m.run.tokens,
+      costUsd: m.state.spend.usd - before.usd,
+      tokens: m.state.spend.tokens - before.tokens,
+      runCostUsd: m.run.costUsd,
       worker: m.worker,
       message: m.outcome.message,
     });
