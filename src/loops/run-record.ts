@@ -116,6 +116,23 @@ export function finishRun(
   });
 }
 
+/**
+ * Close the runs a crash left open (a kill -9 never writes `run.finished`):
+ * each gets its `run.finished` line now, outcome `interrupted`, with what its
+ * steps spent, so the ledger and the daily budget count that spend. Called
+ * by the run that resumes the plan, under the plan's lock.
+ */
+export function closeInterruptedRuns(root: string, runIds: readonly string[]): string[] {
+  const closed: string[] = [];
+  for (const id of runIds) {
+    const run = readRun(root, id);
+    if (!run || run.finishedAt) continue;
+    finishRun(root, run, 'interrupted');
+    closed.push(id);
+  }
+  return closed;
+}
+
 /** A run's record as saved, or undefined when it is missing or unreadable (a run cleaned up by hand). */
 export function readRun(root: string, runId: string): RunRecord | undefined {
   try {

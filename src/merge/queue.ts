@@ -7,12 +7,14 @@ import { moveOwnRefs } from '../git/own-moves.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
 import { gitSucceeds, runGit } from '../git/run.js';
 import { listWorktrees, planBranch, planWorktreePath, removePlanWorktree } from '../git/worktree.js';
+import type { CheckSpec } from '../loops/checks.js';
 import { goalSpecs } from '../loops/execute/goal.js';
 import { type MergeCheck, readPlanState, writePlanState } from '../loops/execute/plan-state.js';
 import { approvalOf, isApprovedContent } from '../plans/approval.js';
 import { findPlan, listPlans } from '../plans/store.js';
 import type { MergeResult } from './merge.js';
 import { checkMergedResult, type MergedResult } from './merged-result.js';
+import { startMerging } from './merging-now.js';
 
 /**
  * The merge queue: done plans reach main one at a time (the daemon runs
@@ -69,12 +71,27 @@ export async function queueStep(input: QueueStepInput): Promise<QueueStep> {
   const goalChecks = isApprovedContent(root, planId, entry.file)
     ? goalSpecs(entry.plan?.goal.checks ?? [], config)
     : [];
+  const done = startMerging(root, planId, main);
+  try {
+    return await untilMainHolds(input, { main, branch, goalChecks, title: entry.plan?.title ?? planId });
+  } finally {
+    done();
+  }
+}
+
+/** Merge, check and move main; again on the new main when main moved while the checks ran. */
+async function untilMainHolds(
+  input: QueueStepInput,
+  p: { main: string; branch: string; goalChecks: CheckSpec[]; title: string },
+): Promise<QueueStep> {
+  const { root, config, planId } = input;
+  const { main, branch, goalChecks } = p;
   for (let tries = 1; ; tries++) {
     const result = await checkMergedResult({
       root,
       config,
       planId,
-      title: entry.plan?.title ?? planId,
+      title: p.title,
       main,
       by: input.by,
       goalChecks,
@@ -228,6 +245,7 @@ function failure(r: Exclude<MergedResult, { kind: 'passed' }>): MergeCheck {
     mainSha: r.mainSha,
     branchSha: r.branchSha,
     reason: r.reason,
+    ...(r.kind === 'conflict' ? { files: r.files } : {}),
     ...(r.kind === 'failed'
       ? { failedChecks: r.checks.filter((c) => !c.passed).map((c) => c.name), output: r.output }
       : {}),

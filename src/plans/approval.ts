@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic-write.js';
-import { jidokaPaths } from '../core/paths.js';
 import { recordGitPin } from '../git/pin.js';
+import { type Approval, approvalsFile as file, readApprovals as readAll } from './approvals-file.js';
 import { approvalHash } from './store.js';
+
+export type { Approval };
 
 /**
  * Who approved which plan content. Goal checks are commands an agent wrote;
@@ -13,26 +13,6 @@ import { approvalHash } from './store.js';
  * are now (src/git/pin.ts): Jidoka's own git on the plan's work runs with
  * those only.
  */
-export interface Approval {
-  hash: string;
-  by: string;
-  at: string;
-}
-
-function file(root: string): string {
-  return join(jidokaPaths(root).state, 'approvals.json');
-}
-
-function readAll(root: string): Record<string, Approval> {
-  const f = file(root);
-  if (!existsSync(f)) return {};
-  try {
-    return JSON.parse(readFileSync(f, 'utf8')) as Record<string, Approval>;
-  } catch {
-    return {};
-  }
-}
-
 export function recordApproval(root: string, id: string, planFile: string, by: string): Approval {
   const all = readAll(root);
   const approval = { hash: approvalHash(planFile), by, at: new Date().toISOString() };

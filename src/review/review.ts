@@ -3,7 +3,7 @@ import { ROLES, type Role } from '../config/schema.js';
 import { JidokaError } from '../core/errors.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
 import { planBranch } from '../git/worktree.js';
-import { type AttemptRecord, readPlanState } from '../loops/execute/plan-state.js';
+import { type AttemptRecord, type MergeCheck, readPlanState } from '../loops/execute/plan-state.js';
 import { readRun } from '../loops/run-record.js';
 import { findPlan } from '../plans/store.js';
 
@@ -42,6 +42,8 @@ export interface Review {
   /** Refused tool uses across those steps, in all and by role. */
   permissionDenials: { total: number; byRole: Partial<Record<Role, number>> };
   spend: { usd: number; tokens: number };
+  /** The merge queue's last result for the plan (merged with main in a scratch worktree, checks run there). */
+  mergeCheck?: MergeCheck;
 }
 
 export async function buildReview(root: string, config: Config, planId: string): Promise<Review> {
@@ -84,6 +86,7 @@ export async function buildReview(root: string, config: Config, planId: string):
     steps,
     permissionDenials: countDenials(steps),
     spend: state?.spend ?? { usd: 0, tokens: 0 },
+    ...(state?.mergeCheck ? { mergeCheck: state.mergeCheck } : {}),
   };
 }
 
@@ -176,8 +179,44 @@ export function formatReview(r: Review): string {
     'Diff:',
     r.diff,
   );
-  out.push(`Merge with \`jidoka merge ${r.plan}\` (or \`jidoka merge ${r.plan} --pr\` for a draft PR).`);
+  out.push(...mergeSection(r));
   return out.join('\n');
+}
+
+/**
+ * What the merge queue made of the plan, and what to do next: a merged
+ * result that failed says why (the conflicted files, or the checks that
+ * failed on the merged tree with their output) and how to run it again on
+ * the new main.
+ */
+function mergeSection(r: Review): string[] {
+  const c = r.mergeCheck;
+  const merge = `Merge with \`jidoka merge ${r.plan}\` (or \`jidoka merge ${r.plan} --pr\` for a draft PR).`;
+  if (!c) return [merge];
+  const on = `${c.main} at ${c.mainSha.slice(0, 12)}, ${r.branch} at ${c.branchSha.slice(0, 12)}, ${c.at}`;
+  if (c.status === 'merged') return ['', `Merged into ${c.main}: ${c.commit?.slice(0, 12) ?? ''} (${on}).`];
+  if (c.status === 'ready')
+    return [
+      '',
+      `Merge queue: ready; merged with ${on}, the checks pass (${c.commit?.slice(0, 12) ?? ''}).`,
+      merge,
+    ];
+  const upToDate = `cd .jidoka/worktrees/${r.plan} && git merge ${c.main}`;
+  const again = `The queue checks the plan again by itself when ${c.main} or ${r.branch} moves; \`jidoka merge ${r.plan}\` runs the same step now.`;
+  if (c.status === 'conflict')
+    return [
+      '',
+      `Merge queue: NOT MERGED, conflict with ${c.main} (${on}) in: ${(c.files ?? []).join(', ') || c.reason}.`,
+      `To run it on the new ${c.main}: ${upToDate}, resolve those files and commit; then \`jidoka merge ${r.plan}\`.`,
+      again,
+    ];
+  return [
+    '',
+    `Merge queue: NOT MERGED, the checks failed on ${r.branch} merged with ${c.main} (${on}): ${(c.failedChecks ?? []).join(', ')}.`,
+    ...(c.output ? ['Output of the failing checks on the merged tree:', c.output.trimEnd()] : []),
+    `To run it on the new ${c.main}: ${upToDate}, make those checks pass there and commit; then \`jidoka merge ${r.plan}\`.`,
+    again,
+  ];
 }
 
 function spendByRole(steps: StepSpend[]): string {

@@ -13,6 +13,14 @@ import { isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
 import { heartbeatLate, readHeartbeat } from '../daemon/heartbeat.js';
 import type { PlanState } from '../loops/execute/plan-state.js';
+import { readMerging } from '../merge/merging-now.js';
+import {
+  formatMergeQueue,
+  type MergeQueueView,
+  mergeQueueView,
+  type QueuedPlan,
+} from '../merge/queue-view.js';
+import { readApprovals } from '../plans/approvals-file.js';
 import { planFiles } from '../plans/store.js';
 import { checkPlan } from '../plans/validate.js';
 import { type FileCache, openFileCache } from './file-cache.js';
@@ -35,6 +43,8 @@ export interface Status {
   /** `sandbox.mode` from the config (each running plan says whether its last agent step was sandboxed). */
   sandbox: { mode: string };
   queue: { id: string; title: string; risk: string; created: string | null }[];
+  /** Done plans on their way to main: the one being merged, the waiting, the ready, the last failures and why. */
+  mergeQueue: MergeQueueView;
   running: {
     plan: string;
     chunk: number;
@@ -98,8 +108,12 @@ export function collectStatus(root: string, config: Config): Status {
   for (const e of entries) plans[e.status ?? 'invalid'] = (plans[e.status ?? 'invalid'] ?? 0) + 1;
   const running: Status['running'] = [];
   const spendPlans: Status['spend']['plans'] = [];
+  const approvals = readApprovals(root);
+  const queued: QueuedPlan[] = [];
   for (const e of entries) {
     const st = planState(paths.plansState, e.id);
+    if (e.status === 'done' && st)
+      queued.push({ id: e.id, status: e.status, state: st, approvedAt: approvals[e.id]?.at ?? '' });
     if (!st) continue;
     spendPlans.push({ plan: e.id, usd: st.spend.usd, tokens: st.spend.tokens });
     const runLock = readLock(join(paths.plansState, `${e.id}.lock`));
@@ -124,6 +138,7 @@ export function collectStatus(root: string, config: Config): Status {
     queue: entries
       .filter((e) => e.plan?.status === 'approved')
       .map((e) => ({ id: e.id, title: e.plan!.title, risk: e.plan!.risk, created: e.plan!.created ?? null })),
+    mergeQueue: mergeQueueView(queued, readMerging(root)),
     running,
     plans,
     spend: {
@@ -193,6 +208,7 @@ export function formatStatus(s: Status): string {
     }`,
   );
   out.push(`queue: ${s.queue.length ? s.queue.map((q) => `${q.id} (${q.risk})`).join(', ') : 'empty'}`);
+  out.push(...formatMergeQueue(s.mergeQueue));
   for (const r of s.running)
     out.push(
       `running: ${r.plan}, chunk ${r.chunk}/${r.chunks}, attempt ${r.attempt}, step ${r.step}${r.pid ? ` (agent pid ${r.pid})` : ''}${

@@ -96,8 +96,33 @@ describe('the board in a browser', () => {
         goal: [[met('ok')]],
       },
       extraConfig: { board: { host: '127.0.0.1', port }, daemon: { gracePeriod: '1s' } },
-      files: { ...templateWiki(), 'wiki/notes.md': '# Notes\n\nSee [the old page](gone.md).\n' },
+      files: {
+        ...templateWiki(),
+        'wiki/notes.md': '# Notes\n\nSee [the old page](gone.md).\n',
+        'plans/p9.md': oneChunkPlan('p9', 'done'),
+      },
     });
+    // A done plan whose merged result failed (its branch gone, so the queue leaves it alone): the merge queue panel says why.
+    mkdirSync(join(root, '.jidoka/state/plans'), { recursive: true });
+    writeFileSync(
+      join(root, '.jidoka/state/plans/p9.json'),
+      JSON.stringify({
+        plan: 'p9',
+        status: 'done',
+        spend: { usd: 0, tokens: 0 },
+        attempts: [],
+        runIds: [],
+        mergeCheck: {
+          status: 'failed',
+          main: 'main',
+          mainSha: 'abcdef0123456789',
+          branchSha: '0123456789abcdef',
+          reason: 'the checks failed on jidoka/p9 merged with main (abcdef012345): <b>tests</b>',
+          failedChecks: ['<b>tests</b>'],
+          at: new Date().toISOString(),
+        },
+      }),
+    );
     daemon = spawnDaemon(root);
     await daemon.waitForLog(/^board: http:\/\/127\.0\.0\.1:\d+\//);
     const token = readFileSync(join(root, '.jidoka/board.token'), 'utf8').trim();
@@ -112,6 +137,9 @@ describe('the board in a browser', () => {
     await page.goto(`http://127.0.0.1:${port}/#token=${token}`);
     await page.waitForFunction(() => document.getElementById('line-word')?.textContent === 'RUNNING');
     expect(page.url()).not.toContain(token); // the token leaves the address bar
+    expect(await page.locator('#merge-queue li.failed[data-plan="p9"]').textContent()).toBe(
+      'not merged: p9: failed on the merged tree: <b>tests</b> (main abcdef012345); jidoka review p9',
+    );
 
     // The wiki's health: the daemon's live lint finds the broken link, and sees it fixed without a lint run.
     const wiki = page.locator('#wiki');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ import {
  * scripted agents whose steps name their plan ({plan}) so one script serves
  * every plan: overlap proven from the recorded step times, the merge queue
  * taking done plans to main one at a time, one line for all plans, and a
- * crash with two plans mid-flight.
+ * crash with three plans mid-flight and one in the merge queue.
  */
 
 let daemons: DaemonProcess[] = [];
@@ -152,19 +153,36 @@ describe('parallel plans and the merge queue (daemon)', () => {
     expect(planStatus(root, other)).toBe('done');
     expect(firstParent(root, base)).toEqual([`Merge jidoka/${merged[0]}: Plan ${merged[0]}`]);
     expect(existsSync(join(root, `src/${other}-1.js`))).toBe(false);
+    // main's checks pass on main as it is now (the root checkout follows main).
+    expect(spawnSync('sh', ['-c', notBoth], { cwd: root }).status).toBe(0);
+    // The other says why: in its status, and in its review.
+    await waitFor(
+      () => !existsSync(join(root, '.jidoka/state/merging.json')),
+      60_000,
+      'the queue step to end',
+      d.stderr,
+    );
+    const status = runCli(root, ['status', '--json']);
+    expect(JSON.parse(status.stdout).mergeQueue.failed).toMatchObject([
+      { plan: other, kind: 'failed', failedChecks: [notBoth] },
+    ]);
+    expect(runCli(root, ['review', other]).stdout).toContain(
+      `Merge queue: NOT MERGED, the checks failed on jidoka/${other} merged with main`,
+    );
     d.child.kill('SIGTERM');
     expect(await d.exited).toBe(0);
   });
 
-  it('a red line from plan p1 pauses plan p2 at its next step boundary; andon resolve resumes p2 to done', {
+  it('a red line from plan p1 pauses plans p2 and p3 at their next step boundary; andon resolve resumes both to done', {
     timeout: 240_000,
   }, async () => {
-    // p1's checks always fail (twice the same way: the line stops); p2's maker takes 8 s a chunk.
-    const ids = ['p1', 'p2'];
+    // p1's checks always fail (twice the same way: the line stops); p2's and p3's makers take 8 s a chunk.
+    const ids = ['p1', 'p2', 'p3'];
+    const others = ['p2', 'p3'];
     const { root } = line(ids, {
-      maker: [{ sh: 'sleep $([ "{plan}" = p2 ] && echo 8 || echo 1)' }, MAKE],
+      maker: [{ sh: 'sleep $([ "{plan}" = p1 ] && echo 1 || echo 8)' }, MAKE],
       checks: [`node -e "process.exit(require('fs').existsSync('src/' + 'p1' + '-1.js') ? 1 : 0)"`],
-      chunks: { p2: 2 },
+      chunks: { p2: 2, p3: 2 },
       limits: { repeatFailure: 2 },
     });
     const base = git(root, 'rev-parse', 'main');
@@ -179,68 +197,98 @@ describe('parallel plans and the merge queue (daemon)', () => {
       incident: string;
     };
     expect(stopped.state).toBe('stopped');
-    const paused = await d.waitForLog(/^daemon: plan p2: /, 200_000);
-    expect(paused).toMatch(/stopped between steps|stopped before the goal check/);
-    expect(planStatus(root, 'p2')).toBe('active');
-    expect(planState(root, 'p2')?.status).toBe('running');
-    // Nothing of p2 was dispatched after the line stopped.
     const since = Date.parse(stopped.since);
-    expect(steps(root, 'p2', 'maker').every(([start]) => start < since)).toBe(true);
+    for (const id of others) {
+      const paused = await d.waitForLog(new RegExp(`^daemon: plan ${id}: `), 200_000);
+      expect(paused).toMatch(/stopped between steps|stopped before the goal check/);
+      expect(planStatus(root, id)).toBe('active');
+      expect(planState(root, id)?.status).toBe('running');
+      // Nothing of the plan was dispatched after the line stopped.
+      expect(steps(root, id, 'maker').every(([start]) => start < since)).toBe(true);
+    }
 
     fillWhys(root, stopped.incident);
     const resolved = resolve(root, stopped.incident, [], 'L1');
     expect(resolved.code, resolved.stderr).toBe(0);
-    await d.waitForLog(/^daemon: resume plan p2$/, 60_000);
+    for (const id of others) await d.waitForLog(new RegExp(`^daemon: resume plan ${id}$`), 60_000);
     await waitFor(
-      () => planStatus(root, 'p2') === 'done',
+      () => others.every((id) => planStatus(root, id) === 'done'),
       200_000,
-      'p2 to finish after the resolve',
+      'p2 and p3 to finish after the resolve',
       d.stderr,
     );
-    expect(git(root, 'log', '--no-merges', '--format=%s', `${base}..jidoka/p2`).split('\n')).toEqual([
-      'jidoka(p2): chunk 2/2: Module 2',
-      'jidoka(p2): chunk 1/2: Module 1',
-    ]);
+    for (const id of others)
+      expect(git(root, 'log', '--no-merges', '--format=%s', `${base}..jidoka/${id}`).split('\n')).toEqual([
+        `jidoka(${id}): chunk 2/2: Module 2`,
+        `jidoka(${id}): chunk 1/2: Module 1`,
+      ]);
     expect(planState(root, 'p1')?.status).toBe('stopped');
     d.child.kill('SIGTERM');
     expect(await d.exited).toBe(0);
   });
 
-  it('kill -9 with two plans mid-step: the next daemon resumes both at their checkpoints and merges both', {
+  it('kill -9 with three plans mid-step and one in the merge queue: every plan resumes at its checkpoint, the queue resumes, main never mid-merge', {
     timeout: 240_000,
   }, async () => {
-    const ids = ['p1', 'p2'];
-    // The makers wait for a file the test writes only after the crash.
+    const flying = ['p1', 'p2', 'p3'];
+    const ids = [...flying, 'p4'];
+    // p1-p3's makers wait for a file the test writes only after the crash; p4 finishes and enters the
+    // merge queue, whose checks (run in the scratch worktree .jidoka/worktrees/.merge/p4) wait for another.
+    const holdMerge = `node -e "const p=require('path'), f=require('fs'); if (!process.cwd().includes(p.sep + '.merge' + p.sep)) process.exit(0); const go=p.resolve('../../../go-merge'); setInterval(() => f.existsSync(go) && process.exit(0), 200)"`;
     const { root, scriptFile } = line(ids, {
-      maker: [{ sh: 'while [ ! -f "{scriptDir}/go" ]; do sleep 0.2; done' }, MAKE],
+      maker: [{ sh: '[ "{plan}" = p4 ] || while [ ! -f "{scriptDir}/go" ]; do sleep 0.2; done' }, MAKE],
+      checks: [holdMerge],
     });
     const base = git(root, 'rev-parse', 'main');
     approveAll(root, ids);
     const first = spawnDaemon(root);
     daemons.push(first);
+    const merging = join(root, '.jidoka/state/merging.json');
     await waitFor(
       () =>
-        ids.every(
+        flying.every(
           (id) => planState(root, id)?.step === 'maker' && typeof planState(root, id)?.activePid === 'number',
-        ),
+        ) &&
+        existsSync(merging) &&
+        JSON.parse(readFileSync(merging, 'utf8')).plan === 'p4' &&
+        existsSync(join(root, '.jidoka/runs')) &&
+        readdirSync(join(root, '.jidoka/runs')).some((d) => d.includes('-merge-p4-')),
       200_000,
-      'both makers to be running',
+      'three makers running and p4 in the merge queue',
       first.stderr,
     );
     first.child.kill('SIGKILL');
     await first.exited;
-    for (const id of ids) {
+    for (const id of flying) {
       expect(planStatus(root, id)).toBe('active');
       expect(planState(root, id)).toMatchObject({ status: 'running', chunk: 1, attempt: 1, step: 'maker' });
     }
+    // Main was never left mid-merge: where it was, the user's checkout clean, no merge in progress there.
+    expect(planStatus(root, 'p4')).toBe('done');
+    expect(planState(root, 'p4')?.mergedAt).toBeUndefined();
+    expect(planState(root, 'p4')?.mergeCheck).toBeUndefined();
+    expect(git(root, 'rev-parse', 'main')).toBe(base);
+    // (the plan files' status lines are the line's own edits)
+    expect(
+      git(root, 'status', '--porcelain')
+        .split('\n')
+        .filter((l) => l && !/^ ?M plans\/p\d\.md$/.test(l)),
+    ).toEqual([]);
+    expect(existsSync(join(root, '.git/MERGE_HEAD'))).toBe(false);
+    // The queue step's record names a dead process: status does not show it as merging, p4 waits again.
+    expect(JSON.parse(runCli(root, ['status', '--json']).stdout).mergeQueue).toMatchObject({
+      merging: null,
+      waiting: ['p4'],
+    });
+
     writeFileSync(join(dirname(scriptFile), 'go'), '');
+    writeFileSync(join(root, '.jidoka/go-merge'), '');
     const second = spawnDaemon(root);
     daemons.push(second);
-    await second.waitForLog(/^daemon: resume plan p\d$/, 60_000);
     await waitFor(
       () => ids.every((id) => typeof planState(root, id)?.mergedAt === 'string'),
       200_000,
-      'both plans to be resumed, done and merged',
+      'every plan resumed, done and merged',
       second.stderr,
     );
     expect(
@@ -248,8 +296,8 @@ describe('parallel plans and the merge queue (daemon)', () => {
         .messages()
         .filter((m) => /^daemon: resume plan p\d$/.test(m))
         .sort(),
-    ).toEqual(['daemon: resume plan p1', 'daemon: resume plan p2']);
-    for (const id of ids) {
+    ).toEqual(flying.map((id) => `daemon: resume plan ${id}`));
+    for (const id of flying) {
       const attempts = planState(root, id)!.attempts as { chunk: number; attempt: number; outcome: string }[];
       // The crash did not use up an attempt: the resumed one is still attempt 1 (then the met goal's record).
       expect(attempts.map((a) => [a.chunk, a.attempt, a.outcome])).toEqual([
@@ -257,7 +305,12 @@ describe('parallel plans and the merge queue (daemon)', () => {
         [2, 1, 'accepted'],
       ]);
     }
+    expect(planState(root, 'p4')?.mergeCheck).toMatchObject({ status: 'merged' });
     expect(firstParent(root, base).sort()).toEqual(ids.map((id) => `Merge jidoka/${id}: Plan ${id}`));
+    // Every step of main is one merge commit of main and a plan branch.
+    for (const sha of git(root, 'rev-list', '--first-parent', `${base}..main`).split('\n'))
+      expect(git(root, 'rev-list', '--parents', '-n', '1', sha).split(' ')).toHaveLength(3);
+    expect(git(root, 'worktree', 'list')).not.toMatch(/\.merge/);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });

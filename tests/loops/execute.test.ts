@@ -138,7 +138,11 @@ describe('execution loop, end to end with scripted agents', () => {
     const { root, planId, scriptFile } = setupLine({
       script: {
         maker: [
-          [A, { stdout: 'chunk 1 done\n' }],
+          [
+            A,
+            { report: { usage: { costUsd: 0.25, inputTokens: 100, outputTokens: 20 } } },
+            { stdout: 'chunk 1 done\n' },
+          ],
           [write('src/b.js', 'partial'), { stdout: 'started\n' }, { hang: true }],
           [B],
         ],
@@ -185,6 +189,16 @@ describe('execution loop, end to end with scripted agents', () => {
         .filter((a: { chunk: number }) => a.chunk === 2)
         .map((a: { attempt: number; outcome: string }) => [a.attempt, a.outcome]),
     ).toEqual([[1, 'accepted']]);
+    // The killed run never wrote its run.finished: the resumed run closes it, so the day's spend
+    // (the daily budget) still counts what its steps spent.
+    const ledger = readFileSync(join(root, '.jidoka/ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const finished = ledger.filter((e) => e.event === 'run.finished');
+    expect(finished.map((e) => e.outcome)).toEqual(['interrupted', expect.any(String)]);
+    expect(finished[0]).toMatchObject({ run: after.runIds[0], costUsd: 0.25, tokens: 120 });
+    expect(JSON.parse(runCli(root, ['status', '--json']).stdout).spend.todayUsd).toBeCloseTo(0.25);
   });
 
   it('does not commit a chunk twice when a crash came between commit and checkpoint', () => {

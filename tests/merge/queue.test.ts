@@ -1,4 +1,5 @@
-import { execSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -133,6 +134,81 @@ describe('the merge queue step', () => {
     expect(git(root, 'rev-parse', 'main^1')).toBe(base);
     expect(merged.worktreeRemoved).toBe(true);
     expect(readPlanState(root, 'p1')).toMatchObject({ mergeCommit: merged.mergeCommit });
+  });
+});
+
+describe('the merge queue as status and review show it', () => {
+  it('status (text and JSON) lists the waiting plan, the failures with their reason, the plan being merged; review says why and how to run it on the new main', {
+    timeout: 90_000,
+  }, async () => {
+    const root = repo([NOT_BOTH], ['p1', 'p2', 'p3', 'p4']);
+    const config = loadConfig(root).config;
+    await donePlan(root, 'p1', { 'src/p1.js': 'module.exports = "p1";\n' });
+    await donePlan(root, 'p2', { 'src/p2.js': 'module.exports = "p2";\n' });
+    await donePlan(root, 'p3', { 'src/p1.js': 'module.exports = "not p1";\n' });
+    await donePlan(root, 'p4', { 'src/p4.js': 'module.exports = "p4";\n' });
+    expect((await queueStep({ root, config, planId: 'p1', by: 'test', move: true })).kind).toBe('merged');
+    expect((await queueStep({ root, config, planId: 'p2', by: 'test', move: true })).kind).toBe('failed');
+    expect((await queueStep({ root, config, planId: 'p3', by: 'test', move: true })).kind).toBe('conflict');
+    const main = git(root, 'rev-parse', 'main');
+
+    const json = runCli(root, ['status', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const q = JSON.parse(json.stdout).mergeQueue;
+    expect(q).toMatchObject({
+      merging: null,
+      waiting: ['p4'],
+      ready: [],
+      failed: [
+        { plan: 'p2', kind: 'failed', failedChecks: ['not both'], files: [], mainSha: main },
+        { plan: 'p3', kind: 'conflict', files: ['src/p1.js'], failedChecks: [], mainSha: main },
+      ],
+    });
+    expect(q.failed[0].reason).toMatch(/the checks failed on jidoka\/p2 merged with main/);
+    const text = runCli(root, ['status']).stdout;
+    expect(text).toContain('merge queue: nothing merging; waiting: p4');
+    expect(text).toContain(`not merged: p2: failed on the merged tree: not both (main ${main.slice(0, 12)})`);
+    expect(text).toContain(`not merged: p3: conflict in src/p1.js (main ${main.slice(0, 12)})`);
+
+    // A queue step in progress is shown while its process lives; one left by a crash (dead pid) is not.
+    const { startMerging } = await import('../../src/merge/merging-now.js');
+    const done = startMerging(root, 'p4', 'main');
+    expect(JSON.parse(runCli(root, ['status', '--json']).stdout).mergeQueue).toMatchObject({
+      merging: { plan: 'p4', main: 'main' },
+      waiting: [],
+    });
+    expect(runCli(root, ['status']).stdout).toMatch(/merge queue: merging p4 \(since .*\); waiting: none/);
+    done();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeJsonAtomic(join(root, '.jidoka/state/merging.json'), {
+      plan: 'p4',
+      main: 'main',
+      pid: dead,
+      hostname: hostname(),
+      startedAt: new Date().toISOString(),
+      purpose: 'crashed',
+    });
+    expect(JSON.parse(runCli(root, ['status', '--json']).stdout).mergeQueue).toMatchObject({
+      merging: null,
+      waiting: ['p4'],
+    });
+
+    const failed = runCli(root, ['review', 'p2']);
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stdout).toContain(
+      `Merge queue: NOT MERGED, the checks failed on jidoka/p2 merged with main (main at ${main.slice(0, 12)}`,
+    );
+    expect(failed.stdout).toMatch(/: not both\.\nOutput of the failing checks on the merged tree:/);
+    expect(failed.stdout).toContain('cd .jidoka/worktrees/p2 && git merge main');
+    expect(JSON.parse(runCli(root, ['review', 'p2', '--json']).stdout).mergeCheck).toMatchObject({
+      status: 'failed',
+      failedChecks: ['not both'],
+    });
+    const conflict = runCli(root, ['review', 'p3']).stdout;
+    expect(conflict).toContain('Merge queue: NOT MERGED, conflict with main');
+    expect(conflict).toContain('in: src/p1.js.');
+    expect(conflict).toContain('cd .jidoka/worktrees/p3 && git merge main, resolve those files and commit');
+    expect(runCli(root, ['review', 'p1']).stdout).toMatch(/Merged into main: [0-9a-f]{12}/);
   });
 });
 

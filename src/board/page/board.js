@@ -118,6 +118,40 @@ function renderQueue(b) {
   );
 }
 
+/** Done plans on their way to main: merging now, waiting, ready, and each last failure with its reason. */
+function renderMergeQueue(b) {
+  const q = b.status.mergeQueue;
+  const sha = (s) => s.slice(0, 12);
+  const items = [
+    q.merging &&
+      el(
+        'li',
+        { class: 'merging', 'data-plan': q.merging.plan },
+        `merging ${q.merging.plan} with ${q.merging.main}`,
+      ),
+    ...q.waiting.map((id) => el('li', { class: 'waiting', 'data-plan': id }, `waiting: ${id}`)),
+    ...q.ready.map((r) =>
+      el(
+        'li',
+        { class: 'ready', 'data-plan': r.plan },
+        `ready: ${r.plan} (checks pass merged with ${sha(r.mainSha)}): jidoka merge ${r.plan}`,
+      ),
+    ),
+    ...q.failed.map((f) =>
+      el(
+        'li',
+        { class: 'failed', 'data-plan': f.plan },
+        `not merged: ${f.plan}: `,
+        f.kind === 'conflict'
+          ? `conflict in ${f.files.join(', ')}`
+          : `failed on the merged tree: ${f.failedChecks.join(', ')}`,
+        ` (main ${sha(f.mainSha)}); jidoka review ${f.plan}`,
+      ),
+    ),
+  ].filter(Boolean);
+  replace($('merge-queue'), items.length ? items : [el('li', { class: 'empty' }, 'empty')]);
+}
+
 function bar(used, limit) {
   const share = limit > 0 ? Math.min(1, used / limit) : 0;
   const b = el('div', { class: `bar${limit > 0 && used > limit ? ' over' : ''}` }, el('div', {}));
@@ -258,6 +292,7 @@ function render(b) {
   renderLine(b);
   renderSteps(b);
   renderQueue(b);
+  renderMergeQueue(b);
   renderSpend(b);
   renderIncidents(b);
   renderPlans(b);

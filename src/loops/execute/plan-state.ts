@@ -59,6 +59,8 @@ export interface MergeCheck {
   /** The merge commit whose tree passed (ready, merged). */
   commit?: string;
   reason?: string;
+  /** The conflicted files (conflict). */
+  files?: string[];
   failedChecks?: string[];
   output?: string;
   at: string;

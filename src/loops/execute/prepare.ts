@@ -14,7 +14,7 @@ import { ensureWorktree } from '../../git/worktree.js';
 import { isApprovedContent } from '../../plans/approval.js';
 import { findPlan, formatPlanProblem, markInvalid, setPlanStatus } from '../../plans/store.js';
 import type { Plan } from '../../plans/types.js';
-import { type RunRecord, startRun } from '../run-record.js';
+import { closeInterruptedRuns, type RunRecord, startRun } from '../run-record.js';
 import type { ExecuteOptions, PlanRun } from './plan-run.js';
 import { newPlanState, type PlanState, readPlanState, restartByHuman, writePlanState } from './plan-state.js';
 
@@ -80,6 +80,7 @@ async function loadState(
     return { state: newPlanState(plan.id, worktree, head) };
   }
   killLeftover(previous);
+  closeInterruptedRuns(opts.root, previous.runIds);
   if (previous.status === 'running')
     return {
       state: previous,
