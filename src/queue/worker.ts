@@ -14,7 +14,7 @@ import { BREAKERS, type BreakerId } from '../core/types.js';
 import { moveOwnRefs } from '../git/own-moves.js';
 import { gitAt, mainBranch, revParse } from '../git/repo.js';
 import { runGit } from '../git/run.js';
-import { listWorktrees, planBranch, planWorktreePath } from '../git/worktree.js';
+import { listWorktrees, planBranch, planWorktreePath, removeWorktree } from '../git/worktree.js';
 import { configureCheckSlots } from '../loops/check-slots.js';
 import { executePlan } from '../loops/execute/execute.js';
 import type { ExecuteOutcome, GateAnswer, StepGate } from '../loops/execute/plan-run.js';
@@ -356,7 +356,8 @@ async function adoptCheckpoint(
   )
     return;
   const ref = `refs/heads/${planBranch(plan)}`;
-  if (existsSync(worktree)) await runGit(root, ['worktree', 'remove', '--force', worktree]);
+  // The attempt it held is run again from the checkpoint, so what is in it goes (forced).
+  if (existsSync(worktree)) await removeWorktree(root, worktree);
   await runGit(root, ['worktree', 'prune']);
   const stateFile = join(jidokaPaths(root).plansState, `${plan}.json`);
   if (!checkpoint) {
