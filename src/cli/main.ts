@@ -16,6 +16,7 @@ import { registerService } from './service.js';
 import { registerStatus } from './status.js';
 import { VERSION } from './version.js';
 import { registerWiki } from './wiki.js';
+import { registerWorker } from './worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('jidoka')
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
     registerInit,
     registerDoctor,
     registerDaemon,
+    registerWorker,
     registerStatus,
     registerAudit,
     registerPlan,

@@ -11,8 +11,12 @@ export function registerService(program: Command): void {
       'write a systemd unit or a pm2 ecosystem file that runs `jidoka daemon` for this repository (kind: systemd | pm2)',
     )
     .option('--stdout', 'print the file instead of writing it under .jidoka/service/')
+    .option(
+      '--worker',
+      'run `jidoka worker` (plans from queue.redis, on a further machine) instead of the daemon',
+    )
     .action(
-      action(async (ctx, kind: string, opts: { stdout?: boolean }) => {
+      action(async (ctx, kind: string, opts: { stdout?: boolean; worker?: boolean }) => {
         if (kind !== 'systemd' && kind !== 'pm2')
           throw new JidokaError(`unknown service kind ${JSON.stringify(kind)}`, {
             exitCode: 2,
@@ -28,7 +32,21 @@ export function registerService(program: Command): void {
           cli: fileURLToPath(new URL('./main.js', import.meta.url)),
           config,
           ...(process.env.PATH ? { path: process.env.PATH } : {}),
+          ...(opts.worker ? { worker: true } : {}),
         };
+        if (opts.worker && kind !== 'systemd')
+          throw new JidokaError('--worker writes a systemd unit only', {
+            exitCode: 2,
+            hint: 'use `jidoka service systemd --worker`',
+          });
+        if (opts.worker && !config.queue.redis)
+          throw new JidokaError(
+            'a worker needs queue.redis in jidoka.yaml (the Redis the daemon dispatches to)',
+            {
+              exitCode: 2,
+              hint: 'set queue: { redis: "redis://host:6379" }, the same as on the daemon',
+            },
+          );
         const text = kind === 'systemd' ? systemdUnit(spec) : pm2Ecosystem(spec);
         if (opts.stdout) {
           ctx.out(text);
@@ -37,7 +55,7 @@ export function registerService(program: Command): void {
         const file = join(
           ctx.paths().dir,
           'service',
-          kind === 'systemd' ? `${serviceName(root)}.service` : 'ecosystem.config.cjs',
+          kind === 'systemd' ? `${serviceName(root, opts.worker)}.service` : 'ecosystem.config.cjs',
         );
         writeFileAtomic(file, text);
         ctx.out(

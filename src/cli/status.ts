@@ -6,8 +6,11 @@ async function status(ctx: CliContext, opts: { json?: boolean }): Promise<number
   const root = ctx.root();
   const { config } = await ctx.config();
   const s = collectStatus(root, config);
-  if (opts.json) ctx.json(s);
-  else ctx.out(formatStatus(s));
+  // With queue.redis, one bounded look at the workers' queue (src/queue/probe.ts).
+  const probe = config.queue.redis ? await import('../queue/probe.js') : undefined;
+  const workers = probe && (await probe.probeQueue(config.queue.redis));
+  if (opts.json) ctx.json(workers ? { ...s, workersQueue: workers } : s);
+  else ctx.out(workers && probe ? `${formatStatus(s)}\n${probe.formatQueueProbe(workers)}` : formatStatus(s));
   return s.andon.line.state === 'stopped' ? 1 : 0;
 }
 

@@ -32,6 +32,12 @@ const cronExpr = z.string().refine((v) => v === '' || cron.validate(v), {
 
 const positiveInt = z.number().int().positive();
 
+/** Where BullMQ's Redis is: redis:// or rediss:// (TLS), a password in the URL if it needs one; "" = no queue. */
+const redisUrl = z.string().refine((v) => v === '' || /^rediss?:\/\/[^\s]+$/.test(v), {
+  message:
+    'expected a Redis URL like "redis://host:6379", "redis://:password@host:6379" or "rediss://host:6380" (TLS), or "" for no queue',
+});
+
 const price = z.strictObject({
   inputPerMTok: z.number().nonnegative(),
   outputPerMTok: z.number().nonnegative(),
@@ -174,6 +180,17 @@ const configShape = z.strictObject({
     })
     .prefault({}),
   daemon: z.strictObject({ gracePeriod: duration.default(30_000) }).prefault({}),
+  queue: z
+    .strictObject({
+      redis: redisUrl.default(''),
+      localWorkers: z.number().int().nonnegative().default(0),
+      remote: z.string().min(1).default('origin'),
+      approvalKey: z.string().min(1).default('.jidoka/queue/approval.pub'),
+      lockDuration: duration.default(30_000),
+      stalledInterval: duration.default(30_000),
+      stepTimeout: duration.default(600_000),
+    })
+    .prefault({}),
   board: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),

@@ -86,6 +86,7 @@ export const BREAKERS = [
   'worktree_setup',
   'checked_tree',
   'file_limits',
+  'worker_stalled',
 ] as const;
 export type BreakerId = (typeof BREAKERS)[number];
 

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
 import { acquireLock, isStale, readLock } from '../core/lock.js';
 import { jidokaPaths } from '../core/paths.js';
+import { startDispatcher } from '../queue/dispatch.js';
 import { assertSandboxReady } from '../sandbox/bwrap.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createMainTip } from './main-tip.js';
@@ -52,10 +53,12 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   const picker = createPlanPicker(root, logger);
   const mainTip = createMainTip(root);
   const slots = createPlanSlots(root, logger);
+  // With queue.redis the plans go to workers; `queue.localWorkers` of them still run here.
+  const localSlots = (c: Config) => (c.queue.redis ? c.queue.localWorkers : c.limits.maxParallelPlans);
   const queue = createWorkQueue(
     logger,
     () => scanPlans(),
-    () => settings.current().limits.maxParallelPlans,
+    () => localSlots(settings.current()),
   );
   const schedules = createSchedules(root, hooks, queue.add, shutdown.signal);
   const heartbeat = startHeartbeat(root, () => ({ stopping: shutdown.stopping(), busy: queue.busy() }));
@@ -63,7 +66,8 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   const startPlan = async (id: string) => {
     const slot = slots.enter(id, shutdown); // before the first await: the next scan sees the plan taken
     try {
-      await runPlan({ root, config: settings.current(), id, logger, ...slot });
+      const othersUsd = () => slot.othersUsd() + (remote?.spendingUsd() ?? 0);
+      await runPlan({ root, config: settings.current(), id, logger, ...slot, othersUsd });
     } catch (err) {
       picker.refuse(id); // its start threw: not offered again until something on disk changes
       throw err;
@@ -71,13 +75,18 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
       slots.leave(id);
     }
   };
-  // Fill the free plan slots (`limits.maxParallelPlans`), then give the merge queue the done plans.
+  // Fill the free plan slots (`limits.maxParallelPlans`), hand the rest to the workers (`queue.redis`), then give the merge queue the done plans.
+  const taken = () => new Set([...slots.ids(), ...(remote?.ids() ?? [])]);
   const scanPlans = () => {
     if (shutdown.stopping()) return;
     while (queue.hasRoom('plan')) {
-      const next = picker.next(settings.current(), slots.ids());
+      const next = picker.next(settings.current(), taken());
       if (!next) break;
       queue.add(`${next.resumable ? 'resume' : 'run'} plan ${next.id}`, () => startPlan(next.id), 'plan');
+    }
+    for (let next = remote && picker.next(settings.current(), taken()); next; ) {
+      remote?.dispatch(next.id);
+      next = picker.next(settings.current(), taken());
     }
     void scanMerges();
   };
@@ -111,6 +120,7 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
     heartbeat.beat();
     schedules.stop();
     void queue.close().then(async () => {
+      await remote?.close();
       shutdown.settled();
       await watcher.close();
       heartbeat.stop();
@@ -124,6 +134,17 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
     else if (change === 'plans') changed();
     else void checkMain().catch(() => {});
   });
+  // queue.redis is read once, at start: a reload does not move the line onto or off the workers.
+  const remote = first.queue.redis
+    ? startDispatcher({
+        root,
+        logger,
+        config: settings.current,
+        rescan: () => scanPlans(),
+        refuse: (id) => picker.refuse(id),
+        localUsd: () => slots.spentUsd(),
+      })
+    : undefined;
   schedules.reset(settings.current());
   startBoard({ root, logger, config: settings.current, stopped: shutdown.done });
   // Where main is now, so that a later move (a merge) is seen as one.

@@ -19,6 +19,8 @@ export interface PlanSlots {
   leave(id: string): void;
   /** The plans running now. */
   ids(): Set<string>;
+  /** What the plans running now spent since they started (the day budget of plans on workers counts it). */
+  spentUsd(): number;
   /** The line state may have changed: a stopped line gives every running step `gracePeriod`, then kills it. */
   lineChanged(gracePeriod: number): void;
 }
@@ -65,6 +67,11 @@ export function createPlanSlots(root: string, logger: Logger): PlanSlots {
       running.delete(id);
     },
     ids: () => new Set(running.keys()),
+    spentUsd: () => {
+      let sum = 0;
+      for (const [id, r] of running) sum += spent(id, r.startUsd);
+      return sum;
+    },
     lineChanged(gracePeriod) {
       const stopped = lineStopped();
       for (const [id, r] of running) {

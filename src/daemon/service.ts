@@ -16,6 +16,8 @@ export interface ServiceSpec {
    * one, where agent CLIs installed by npm or a version manager are not found.
    */
   path?: string;
+  /** `jidoka worker` (a machine that runs the daemon's plans through queue.redis) instead of the daemon. */
+  worker?: boolean;
 }
 
 /**
@@ -42,29 +44,35 @@ function systemdValue(text: string): string {
   return text.replace(/%/g, '%%');
 }
 
-export function serviceName(root: string): string {
-  return `jidoka-${basename(root).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
+export function serviceName(root: string, worker = false): string {
+  return `jidoka-${worker ? 'worker-' : ''}${basename(root).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 }
 
 export function systemdUnit(s: ServiceSpec): string {
   const stopSec = Math.ceil(s.config.daemon.gracePeriod / 1000) + 15;
   const pathLine = s.path ? `Environment=${systemdQuote(`PATH=${s.path.replace(/%/g, '%%')}`)}\n` : '';
-  return `# systemd unit for the Jidoka line of ${s.root}
+  const name = serviceName(s.root, s.worker);
+  // A worker reads jidoka.yaml once, at start: it has no reload (SIGHUP would end it).
+  const reload = s.worker
+    ? '# Changed jidoka.yaml: systemctl --user restart ' +
+      name +
+      ' (the running plan stops at its next step and resumes elsewhere)'
+    : `# Reload jidoka.yaml: systemctl --user reload ${name}`;
+  return `# systemd unit for ${s.worker ? 'a Jidoka worker (plans from queue.redis) in' : 'the Jidoka line of'} ${s.root}
 # Install (user service):
-#   mkdir -p ~/.config/systemd/user && cp <this file> ~/.config/systemd/user/${serviceName(s.root)}.service
-#   systemctl --user daemon-reload && systemctl --user enable --now ${serviceName(s.root)}
-# Logs: journalctl --user -u ${serviceName(s.root)} -f   (JSON lines; pipe through pino-pretty to read)
-# Reload jidoka.yaml: systemctl --user reload ${serviceName(s.root)}
+#   mkdir -p ~/.config/systemd/user && cp <this file> ~/.config/systemd/user/${name}.service
+#   systemctl --user daemon-reload && systemctl --user enable --now ${name}
+# Logs: journalctl --user -u ${name} -f   (JSON lines; pipe through pino-pretty to read)
+${reload}
 [Unit]
-Description=Jidoka line for ${systemdValue(s.root)}
+Description=${s.worker ? 'Jidoka worker' : 'Jidoka line'} for ${systemdValue(s.root)}
 After=network-online.target
 
 [Service]
 Type=simple
 WorkingDirectory=${systemdValue(s.root)}
-ExecStart=${systemdCommand([s.node, s.cli, 'daemon'])}
-ExecReload=/bin/kill -HUP $MAINPID
-Environment=JIDOKA_LOG_LEVEL=info
+ExecStart=${systemdCommand([s.node, s.cli, s.worker ? 'worker' : 'daemon'])}
+${s.worker ? '' : 'ExecReload=/bin/kill -HUP $MAINPID\n'}Environment=JIDOKA_LOG_LEVEL=info
 ${pathLine}Restart=on-failure
 RestartSec=10
 KillMode=mixed

@@ -43,7 +43,8 @@ export function createWorkQueue(
   const running = new Map<string, { lane: Lane; done: Promise<void> }>();
   let closed = false;
 
-  const capacity = (lane: Lane) => (lane === 'plan' ? Math.max(1, planSlots()) : 1);
+  // 0 plan slots: every plan goes to the workers (queue.redis without queue.localWorkers).
+  const capacity = (lane: Lane) => (lane === 'plan' ? Math.max(0, planSlots()) : 1);
   const count = (lane: Lane) => [...running.values()].filter((r) => r.lane === lane).length;
 
   const start = (item: Item) => {

@@ -109,6 +109,12 @@ export function markInvalid(file: string, problems: PlanProblem[]): void {
  * edit to chunks, scope or goal checks does.
  */
 export function approvalHash(file: string): string {
-  const text = readFileSync(file, 'utf8').replace(/^status:[^\n]*$/m, 'status:');
-  return createHash('sha256').update(text).digest('hex');
+  return approvalHashOf(readFileSync(file, 'utf8'));
+}
+
+/** The same hash of a plan's text (a worker checks a dispatched plan's text with it). */
+export function approvalHashOf(text: string): string {
+  return createHash('sha256')
+    .update(text.replace(/^status:[^\n]*$/m, 'status:'))
+    .digest('hex');
 }

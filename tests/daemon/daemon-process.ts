@@ -21,10 +21,21 @@ export interface DaemonProcess {
 }
 
 export function spawnDaemon(root: string, env: Record<string, string> = {}): DaemonProcess {
-  const child = spawn(process.execPath, [CLI, 'daemon'], {
+  return spawnCli(root, ['daemon'], env);
+}
+
+/** Any long-running jidoka command the same way (`jidoka worker` too); `detached` gives it its own process group. */
+export function spawnCli(
+  root: string,
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { detached?: boolean } = {},
+): DaemonProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, JIDOKA_LOG_LEVEL: 'info', ...env },
+    detached: opts.detached ?? false,
   });
   let out = '';
   let errors = '';

@@ -39,6 +39,7 @@ export const BREAKER_TITLES: Record<BreakerId, string> = {
   worktree_setup: 'Worktree setup failed',
   checked_tree: 'Committed tree is not the checked tree',
   file_limits: 'File too large, or a symlink out of the repository',
+  worker_stalled: 'A plan stalled twice on the workers',
 };
 
 /** The page as read back. Frontmatter keys are DESIGN.md's, plus title and type. */

@@ -46,8 +46,8 @@ export interface AttemptContext {
   checkpoint(step: Step): void;
   /** Extra text for the maker, e.g. the goal-checker's evidence on a goal-fix attempt. */
   extraReasons?: string[];
-  /** The budget breaker, given what this attempt spent so far: a finding refuses the next dispatch. */
-  overBudget?: (spent: Spend) => Finding | undefined;
+  /** The budget breaker (and, on a worker, the daemon's), given what this attempt spent so far: a finding refuses the next dispatch. */
+  overBudget?: (spent: Spend) => Promise<Finding | undefined>;
   /** Worktree setup again when the maker changed a dependency manifest: a finding when it fails. */
   refreshSetup?: () => Promise<Finding | undefined>;
 }
@@ -139,7 +139,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   // Base tests failing in a file a human approved changing: evidence for the checker and the review.
   const judged = heldOut?.approved.length ? [...checks, ...heldOut.checks] : checks;
   // The maker's reported spend can reach the budget: then the checker is not dispatched.
-  const over = ctx.overBudget?.(spend);
+  const over = await ctx.overBudget?.(spend);
   if (over) return abnormal(ctx, spend, [over], checks, candidate.changes);
 
   ctx.checkpoint('checker');

@@ -137,7 +137,30 @@ async function beforeAttempt(p: PlanRun, chunk: Chunk, knownHead: string | undef
   if (over) return stop(p, [over]);
   const moved = await headMoved(p, knownHead);
   if (moved) return stop(p, [moved]);
-  return undefined;
+  return askGate(p, 'maker');
+}
+
+/** On a worker, the daemon's word before an agent step: go on, drain here (checkpointed), or stop the line. */
+async function askGate(p: PlanRun, step: 'maker' | 'goal'): Promise<Next> {
+  const answer = await p.opts.gate?.({
+    step,
+    state: p.state,
+    runId: p.run.id,
+    spent: { costUsd: 0, tokens: 0 },
+  });
+  if (!answer || answer.go) return undefined;
+  return 'drain' in answer ? finish(p, 'interrupted', answer.drain) : stop(p, [answer.stop]);
+}
+
+/** Before the checker: the budget with the maker's spend, and on a worker the daemon's budget too (a drain waits for the next boundary, as locally). */
+async function checkerBudget(
+  p: PlanRun,
+  spent: { costUsd: number; tokens: number },
+): Promise<Finding | undefined> {
+  const over = overBudget(p, spent);
+  if (over || !p.opts.gate) return over;
+  const answer = await p.opts.gate({ step: 'checker', state: p.state, runId: p.run.id, spent });
+  return !answer.go && 'stop' in answer ? answer.stop : undefined;
 }
 
 function attempt(p: PlanRun, chunk: Chunk, specs: ReturnType<typeof checkSpecs>): Promise<AttemptOutcome> {
@@ -159,7 +182,7 @@ function attempt(p: PlanRun, chunk: Chunk, specs: ReturnType<typeof checkSpecs>)
     signal: opts.signal,
     watcher: p.watcher,
     mainBranch: p.mainBranch,
-    overBudget: (spent) => overBudget(p, spent),
+    overBudget: (spent) => checkerBudget(p, spent),
     refreshSetup: () => setUpWorktree(p, 'the maker changed a dependency manifest or lockfile'),
     checkpoint: (step) => {
       enterStep(state, step);
@@ -182,6 +205,8 @@ async function runGoalPhase(p: PlanRun): Promise<Next> {
   if (unsound) return stop(p, [unsound]);
   const over = overBudget(p);
   if (over) return stop(p, [over]);
+  const gated = await askGate(p, 'goal');
+  if (gated) return gated;
   const started = Date.now();
   const goal = await checkGoal(p);
   addSpend(state, goal);

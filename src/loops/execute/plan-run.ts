@@ -19,7 +19,25 @@ export interface ExecuteOptions {
   draining?: () => boolean;
   /** What other plans running in parallel spent since they started: the day budget counts it too. */
   othersUsd?: () => number;
+  /** Asked before every agent step when the plan runs on a worker: the daemon's word (src/queue/worker.ts). */
+  gate?: StepGate;
 }
+
+/**
+ * The one seam for a plan that runs on another machine: before each agent
+ * step (maker, checker, goal-checker) the worker asks the daemon, giving the
+ * checkpoint as it is now (the steps so far, their spend), and the daemon
+ * answers go, drain (finish here, checkpointed) or stop (a red finding).
+ */
+export type StepGate = (ask: {
+  step: 'maker' | 'checker' | 'goal';
+  state: PlanState;
+  runId: string;
+  /** Spent by the running attempt and not yet in the state (the maker's, before the checker). */
+  spent: { costUsd: number; tokens: number };
+}) => Promise<GateAnswer>;
+
+export type GateAnswer = { go: true } | { go: false; drain: string } | { go: false; stop: Finding };
 
 /** How one run of a plan ended; `jidoka run --json` prints it. */
 export interface ExecuteOutcome {
