@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { queueRedisUrl } from '../config/queue-url.js';
 import { JidokaError } from '../core/errors.js';
 import { action } from './context.js';
 
@@ -39,7 +40,7 @@ export function registerService(program: Command): void {
             exitCode: 2,
             hint: 'use `jidoka service systemd --worker`',
           });
-        if (opts.worker && !config.queue.redis)
+        if (opts.worker && !queueRedisUrl(config))
           throw new JidokaError(
             'a worker needs queue.redis in jidoka.yaml (the Redis the daemon dispatches to)',
             {

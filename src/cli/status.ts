@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { queueRedisUrl } from '../config/queue-url.js';
 import { action, type CliContext } from './context.js';
 
 async function status(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
@@ -7,8 +8,9 @@ async function status(ctx: CliContext, opts: { json?: boolean }): Promise<number
   const { config } = await ctx.config();
   const s = collectStatus(root, config);
   // With queue.redis, one bounded look at the workers' queue (src/queue/probe.ts).
-  const probe = config.queue.redis ? await import('../queue/probe.js') : undefined;
-  const workers = probe && (await probe.probeQueue(config.queue.redis));
+  const url = queueRedisUrl(config);
+  const probe = url ? await import('../queue/probe.js') : undefined;
+  const workers = probe && (await probe.probeQueue(url));
   if (opts.json) ctx.json(workers ? { ...s, workersQueue: workers } : s);
   else ctx.out(workers && probe ? `${formatStatus(s)}\n${probe.formatQueueProbe(workers)}` : formatStatus(s));
   return s.andon.line.state === 'stopped' ? 1 : 0;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { readLine } from '../andon/line.js';
 import { startBoard } from '../board/start.js';
 import { loadConfig } from '../config/load.js';
+import { queueRedisUrl } from '../config/queue-url.js';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
 import { acquireLock, isStale, readLock } from '../core/lock.js';
@@ -54,7 +55,7 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
   const mainTip = createMainTip(root);
   const slots = createPlanSlots(root, logger);
   // With queue.redis the plans go to workers; `queue.localWorkers` of them still run here.
-  const localSlots = (c: Config) => (c.queue.redis ? c.queue.localWorkers : c.limits.maxParallelPlans);
+  const localSlots = (c: Config) => (queueRedisUrl(c) ? c.queue.localWorkers : c.limits.maxParallelPlans);
   const queue = createWorkQueue(
     logger,
     () => scanPlans(),
@@ -135,7 +136,7 @@ export function startDaemon(root: string, logger: Logger, hooks: DaemonHooks = {
     else void checkMain().catch(() => {});
   });
   // queue.redis is read once, at start: a reload does not move the line onto or off the workers.
-  const remote = first.queue.redis
+  const remote = queueRedisUrl(first)
     ? startDispatcher({
         root,
         logger,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { queueRedisUrl } from '../config/queue-url.js';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
 import { gitAt, mainBranch } from '../git/repo.js';
@@ -55,7 +56,7 @@ export function startDispatcher(opts: {
   localUsd: () => number;
 }): Dispatcher {
   const { root, logger } = opts;
-  const url = opts.config().queue.redis;
+  const url = queueRedisUrl(opts.config());
   const redis = redisConnections(url, logger, 'daemon');
   const key = daemonSigningKey(root);
   const authority = createAuthority({ root, logger, config: opts.config, localUsd: opts.localUsd });

@@ -6,6 +6,7 @@ import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq
 import type { Logger } from 'pino';
 import { readLine, restartLine } from '../andon/line.js';
 import { loadConfig } from '../config/load.js';
+import { queueRedisUrl } from '../config/queue-url.js';
 import type { Config } from '../config/schema.js';
 import { describeError, JidokaError } from '../core/errors.js';
 import { acquireLock } from '../core/lock.js';
@@ -63,10 +64,10 @@ export function startQueueWorker(
   opts: { name?: string; concurrency?: number } = {},
 ): QueueWorker {
   const config = loadConfig(root, { required: true }).config;
-  const url = config.queue.redis;
+  const url = queueRedisUrl(config);
   if (!url)
     throw new JidokaError(
-      'jidoka worker needs queue.redis in jidoka.yaml (the Redis the daemon dispatches to)',
+      'jidoka worker needs queue.redis in jidoka.yaml or $JIDOKA_QUEUE_REDIS (the Redis the daemon dispatches to)',
       {
         exitCode: 2,
         hint: 'set queue: { redis: "redis://host:6379" }, the same as on the daemon',

@@ -12,6 +12,8 @@
 export interface Mount {
   path: string;
   writable: boolean;
+  /** Not readable either: an empty tmpfs over it (a secret on the disk, e.g. the daemon's signing key). */
+  hidden?: boolean;
 }
 
 export interface BwrapSpec {
@@ -25,7 +27,9 @@ export interface BwrapSpec {
 /** The options before `--`: file system, PID namespace, session, cwd. The network stays: CLIs need their API. */
 export function bwrapArgs(spec: BwrapSpec): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
-  for (const m of orderMounts(spec.mounts)) args.push(m.writable ? '--bind' : '--ro-bind', m.path, m.path);
+  for (const m of orderMounts(spec.mounts))
+    if (m.hidden) args.push('--tmpfs', m.path, '--remount-ro', m.path);
+    else args.push(m.writable ? '--bind' : '--ro-bind', m.path, m.path);
   args.push(
     // Every process of the step lives in a new PID namespace whose init dies with bwrap:
     // however a child detaches (setsid, double fork), it ends with the step.
@@ -50,14 +54,19 @@ export function bwrapCommand(spec: BwrapSpec, file: string, args: string[]): str
 
 /**
  * Mounts sorted parents first (the deepest bind of a path wins), a path
- * named twice counted once and read-only if either says so.
+ * named twice counted once, read-only if either says so, hidden if either does.
  */
 export function orderMounts(mounts: Mount[]): Mount[] {
   const byPath = new Map<string, Mount>();
   for (const m of mounts) {
     const path = m.path.length > 1 ? m.path.replace(/\/+$/, '') : m.path;
     const seen = byPath.get(path);
-    byPath.set(path, { path, writable: m.writable && (seen?.writable ?? true) });
+    const hidden = m.hidden || seen?.hidden;
+    byPath.set(path, {
+      path,
+      writable: !hidden && m.writable && (seen?.writable ?? true),
+      ...(hidden ? { hidden } : {}),
+    });
   }
   return [...byPath.values()].sort((a, b) => depth(a.path) - depth(b.path) || a.path.localeCompare(b.path));
 }

@@ -18,6 +18,9 @@ import type { Mount } from './bwrap-args.js';
  * - Jidoka's own state in the main checkout: `.jidoka/state` (line,
  *   approvals, plan checkpoints), the ledger, the lock, caches and logs.
  *
+ * And hidden (an empty tmpfs in its place): `.jidoka/queue`, where the
+ * daemon keeps its private signing key.
+ *
  * A configured writable path inside one of those is dropped: nothing
  * configured makes them writable.
  */
@@ -31,6 +34,12 @@ export interface StepMounts {
 
 /** Jidoka's files under `.jidoka/` that no step writes (runs/ and worktrees/ hold the steps' own). */
 const JIDOKA_STATE = ['state', 'ledger.jsonl', 'daemon.lock', 'cache', 'logs'];
+/**
+ * Jidoka's files under `.jidoka/` that no step may even read: `queue/`
+ * holds the daemon's private signing key (src/queue/approval-key.ts); an
+ * agent that read it could sign a job for a plan no human approved.
+ */
+const JIDOKA_SECRETS = ['queue'];
 
 export function stepMounts(writablePaths: readonly string[], cwd: string): StepMounts {
   const writable = unique(
@@ -43,13 +52,17 @@ export function stepMounts(writablePaths: readonly string[], cwd: string): StepM
   const protectedPaths = unique(
     [cwd, ...writable].flatMap((p) => protectedFor(p)).filter((p) => existsSync(p)),
   ).map((p) => realpathSync.native(p));
-  const refused = writable.filter((w) => protectedPaths.some((p) => within(w, p)));
+  const secretPaths = unique(
+    [cwd, ...writable].flatMap((p) => secretsFor(p)).filter((p) => existsSync(p)),
+  ).map((p) => realpathSync.native(p));
+  const refused = writable.filter((w) => [...protectedPaths, ...secretPaths].some((p) => within(w, p)));
   const open = writable.filter((w) => !refused.includes(w));
   const mounts: Mount[] = [
     ...open.map((path) => ({ path, writable: true })),
     ...protectedPaths
       .filter((p) => open.some((w) => within(p, w)))
       .map((path) => ({ path, writable: false })),
+    ...secretPaths.map((path) => ({ path, writable: false, hidden: true })),
   ];
   return { mounts, writable: open, refused };
 }
@@ -61,6 +74,12 @@ export function protectedFor(path: string): string[] {
   const out = [repo.gitEntry, repo.gitDir, repo.commonDir];
   if (repo.mainRoot) out.push(...JIDOKA_STATE.map((f) => join(repo.mainRoot!, '.jidoka', f)));
   return out;
+}
+
+/** The secret paths of the repository that contains `path`, if any (see JIDOKA_SECRETS). */
+function secretsFor(path: string): string[] {
+  const root = findRepo(path)?.mainRoot;
+  return root ? JIDOKA_SECRETS.map((f) => join(root, '.jidoka', f)) : [];
 }
 
 interface Repo {

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isScrubbed } from '../../src/agents/env.js';
 import { parseConfig } from '../../src/config/load.js';
 import { approvalSigned, signApproval } from '../../src/queue/approval-key.js';
 import { redactUrl } from '../../src/queue/connection.js';
@@ -74,5 +75,18 @@ describe('jidoka status and the queue', () => {
     expect(down.stdout).toMatch(/workers queue: redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ is UNREACHABLE \(/);
     expect(down.stdout + down.stderr).not.toContain(':pw@');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('takes the URL from $JIDOKA_QUEUE_REDIS, so a password need not be in jidoka.yaml (which agents can read)', async () => {
+    redis = await startRedis();
+    const root = makeRepo({ 'jidoka.yaml': 'queue:\n  localWorkers: 0\n' });
+    expect(runCli(root, ['status']).stdout).not.toMatch(/workers queue/);
+    const up = runCli(root, ['status'], { JIDOKA_QUEUE_REDIS: redis.url });
+    expect(up.stdout).toMatch(/workers queue: redis:\/\/127\.0\.0\.1:\d+ reachable/);
+    // Every JIDOKA_ variable is scrubbed from what an agent inherits.
+    expect(isScrubbed('JIDOKA_QUEUE_REDIS')).toBe(true);
+    const bad = runCli(root, ['status'], { JIDOKA_QUEUE_REDIS: 'http://nope' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/JIDOKA_QUEUE_REDIS is not a Redis URL/);
   });
 });

@@ -120,6 +120,32 @@ describe('inside the sandbox (real bwrap)', () => {
     expect(readFileSync(join(worktree, '.git'), 'utf8')).toMatch(/^gitdir: .*worktrees\/p1/);
   });
 
+  it("the daemon's signing key (.jidoka/queue) cannot even be read, by any path", async () => {
+    const { root, worktree, stepDir } = layout();
+    mkdirSync(join(root, '.jidoka', 'queue'), { recursive: true });
+    writeFileSync(join(root, '.jidoka', 'queue', 'approval.key'), 'PRIVATE-KEY\n');
+    const r = await sh(
+      worktree,
+      [worktree, stepDir],
+      [
+        `cat "${root}/.jidoka/queue/approval.key" 2>/dev/null`,
+        `cat "/proc/self/root${root}/.jidoka/queue/approval.key" 2>/dev/null`,
+        `cat ../../queue/approval.key 2>/dev/null`,
+        `ln -s "${root}/.jidoka" j && cat j/queue/approval.key 2>/dev/null`,
+        `grep -r PRIVATE "${root}/.jidoka" 2>/dev/null`,
+        `echo x > "${root}/.jidoka/queue/approval.key" 2>/dev/null && echo KEY-WRITTEN`,
+        'true',
+      ].join('; '),
+    );
+    expect(r.sandboxed).toBe(true);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(join(root, '.jidoka', 'queue', 'approval.key'), 'utf8')).toBe('PRIVATE-KEY\n');
+    // A writable root (the auditor's kind of mount) does not uncover it either.
+    const m = stepMounts([root, stepDir], root);
+    expect(m.mounts).toContainEqual({ path: join(root, '.jidoka', 'queue'), writable: false, hidden: true });
+  });
+
   it('a symlink, /proc/self/root or a hard link in the worktree does not reach a read-only path', async () => {
     const { root, worktree, stepDir } = layout();
     const r = await sh(
