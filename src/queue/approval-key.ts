@@ -68,3 +68,37 @@ export function approvalSigned(key: KeyObject, plan: string, approval: Approval,
     return false;
   }
 }
+
+/**
+ * A step answer as the daemon sends it: the answer's JSON and a signature
+ * over the step job's id and that JSON. Anyone who can write to the Redis
+ * can complete a step job with a return value of their own; a worker takes
+ * only an answer the daemon's key signed for exactly that job (the job ids
+ * carry a random token per run, so an old answer does not fit a new job).
+ */
+export interface SignedAnswer {
+  body: string;
+  sig: string;
+}
+
+function answerText(jobId: string, body: string): Buffer {
+  return Buffer.from(`jidoka step answer v1\n${jobId}\n${body}`);
+}
+
+export function signAnswer(key: KeyObject, jobId: string, answer: unknown): SignedAnswer {
+  const body = JSON.stringify(answer);
+  return { body, sig: sign(null, answerText(jobId, body), key).toString('base64') };
+}
+
+/** The answer, when the daemon's key signed it for this job; undefined otherwise. */
+export function openAnswer(key: KeyObject, jobId: string, value: unknown): unknown {
+  const v = value as Partial<SignedAnswer> | null;
+  if (!v || typeof v.body !== 'string' || typeof v.sig !== 'string') return undefined;
+  try {
+    return verify(null, answerText(jobId, v.body), key, Buffer.from(v.sig, 'base64'))
+      ? JSON.parse(v.body)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -8,7 +8,7 @@ import { gitAt, mainBranch } from '../git/repo.js';
 import { runGit } from '../git/run.js';
 import { approvalOf, isApprovedContent } from '../plans/approval.js';
 import { findPlan } from '../plans/store.js';
-import { daemonSigningKey, signApproval } from './approval-key.js';
+import { daemonSigningKey, signAnswer, signApproval } from './approval-key.js';
 import { createAuthority } from './authority.js';
 import { PLANS, PREFIX, type QueueHealth, redactUrl, redisConnections, STEPS } from './connection.js';
 import { type PlanJob, stepMessageSchema } from './messages.js';
@@ -63,11 +63,12 @@ export function startDispatcher(opts: {
   const inFlight = new Map<string, { jobId: string; job: PlanJob }>();
   const plans = new Queue<PlanJob>(PLANS, { connection: redis.connect(), prefix: PREFIX });
   const events = new QueueEvents(PLANS, { connection: redis.connect(), prefix: PREFIX });
-  const steps = new Worker(STEPS, async (job) => authority.answer(stepMessageSchema.parse(job.data)), {
-    connection: redis.connect(),
-    prefix: PREFIX,
-    concurrency: 16,
-  });
+  // Signed for the job it answers: a return value someone else wrote into the Redis is refused by the worker.
+  const steps = new Worker(
+    STEPS,
+    async (job) => signAnswer(key, job.id ?? '', await authority.answer(stepMessageSchema.parse(job.data))),
+    { connection: redis.connect(), prefix: PREFIX, concurrency: 16 },
+  );
   // Errors are logged once per outage by the connections; unheard, they would end the process.
   plans.on('error', () => {});
   events.on('error', () => {});

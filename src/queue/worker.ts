@@ -23,7 +23,7 @@ import { type PlanState, readPlanState, writePlanState } from '../loops/execute/
 import { readRun } from '../loops/run-record.js';
 import { recordApproval } from '../plans/approval.js';
 import { approvalHashOf, planFile } from '../plans/store.js';
-import { approvalSigned, trustedKey } from './approval-key.js';
+import { approvalSigned, openAnswer, trustedKey } from './approval-key.js';
 import { PLANS, PREFIX, redactUrl, redisConnections, STEPS } from './connection.js';
 import {
   type EndMessage,
@@ -93,7 +93,12 @@ export function startQueueWorker(
           steps.add(msg.kind, msg, { jobId, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } }),
           5000,
         );
-        const answer = (await within(job.waitUntilFinished(answers, 5000), 6000)) as T;
+        const value = await within(job.waitUntilFinished(answers, 5000), 6000);
+        const answer = openAnswer(key, jobId, value) as T | undefined;
+        if (answer === undefined)
+          throw new JidokaError(
+            `the answer to plan ${msg.plan}'s ${msg.kind} (job ${jobId}) is not signed by the daemon's key (queue.approvalKey): someone else wrote it into the Redis; not acting on it`,
+          );
         if (waiting) logger.info(`${who}: plan ${msg.plan}: the daemon answers again`);
         return answer;
       } catch (err) {

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isScrubbed } from '../../src/agents/env.js';
 import { parseConfig } from '../../src/config/load.js';
-import { approvalSigned, signApproval } from '../../src/queue/approval-key.js';
+import { approvalSigned, openAnswer, signAnswer, signApproval } from '../../src/queue/approval-key.js';
 import { redactUrl } from '../../src/queue/connection.js';
 import { type RedisServer, startRedis } from '../support/redis-server.js';
 import { makeRepo, runCli } from '../support/repo.js';
@@ -52,6 +52,26 @@ describe('the queue: block of jidoka.yaml', () => {
     expect(approvalSigned(daemon.publicKey, 'p2', a, sig)).toBe(false);
     expect(approvalSigned(daemon.publicKey, 'p1', { ...a, hash: 'b'.repeat(64) }, sig)).toBe(false);
     expect(approvalSigned(daemon.publicKey, 'p1', a, 'not base64 at all')).toBe(false);
+  });
+
+  it("a step answer is taken only when the daemon's key signed it for exactly that job", () => {
+    const daemon = generateKeyPairSync('ed25519');
+    const other = generateKeyPairSync('ed25519');
+    const stop = { go: false, drain: 'the line is stopped' };
+    const signed = signAnswer(daemon.privateKey, 'tok-3', stop);
+    expect(openAnswer(daemon.publicKey, 'tok-3', signed)).toEqual(stop);
+    // What someone with the Redis could write as a job's return value instead:
+    expect(openAnswer(daemon.publicKey, 'tok-3', { go: true })).toBeUndefined();
+    expect(
+      openAnswer(daemon.publicKey, 'tok-3', signAnswer(other.privateKey, 'tok-3', { go: true })),
+    ).toBeUndefined();
+    expect(
+      openAnswer(daemon.publicKey, 'tok-3', { ...signed, body: JSON.stringify({ go: true }) }),
+    ).toBeUndefined();
+    // An answer the daemon did sign, replayed for another job (a go for a step now refused):
+    const go = signAnswer(daemon.privateKey, 'tok-2', { go: true });
+    expect(openAnswer(daemon.publicKey, 'tok-3', go)).toBeUndefined();
+    expect(openAnswer(daemon.publicKey, 'tok-3', null)).toBeUndefined();
   });
 });
 
