@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLine } from '../../src/andon/line.js';
 import { alive, planState, waitFor } from '../daemon/daemon-process.js';
@@ -29,7 +31,11 @@ describe('faults on the workers', () => {
   it('kill -9 of a worker mid-plan: the plan finishes on the other, from its checkpoint, attempt kept, nothing committed twice', {
     timeout: 240_000,
   }, async () => {
-    const c = await startCluster({ plans: { p1: 3 }, maker: [{ sleep: 2500 }, MAKE] });
+    // Each maker step that ends reports $0.10; the one killed mid-sleep never does.
+    const c = await startCluster({
+      plans: { p1: 3 },
+      maker: [{ sleep: 2500 }, MAKE, { report: { usage: { costUsd: 0.1 } } }],
+    });
     cluster = c;
     const d = await c.startDaemon();
     await c.startWorker('w1');
@@ -69,6 +75,13 @@ describe('faults on the workers', () => {
       [2, 1, 'accepted'],
       [3, 1, 'accepted'],
     ]);
+    // The lost run never reported its end: the next run's end books everything spent since, once.
+    expect(planState(c.root, 'p1')!.spend.usd).toBeCloseTo(0.3);
+    const ledger = readFileSync(join(c.root, '.jidoka', 'ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { costUsd?: number });
+    expect(ledger.reduce((sum, e) => sum + (e.costUsd ?? 0), 0)).toBeCloseTo(0.3);
   });
 
   it('a plan that stalls twice stops the line (red, env_tooling), not retried silently', {
