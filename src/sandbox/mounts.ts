@@ -52,8 +52,9 @@ export function stepMounts(writablePaths: readonly string[], cwd: string): StepM
   const protectedPaths = unique(
     [cwd, ...writable].flatMap((p) => protectedFor(p)).filter((p) => existsSync(p)),
   ).map((p) => realpathSync.native(p));
+  // Also the repository Jidoka itself runs in: a step whose cwd is a temp folder (a probe) must not read its secrets either.
   const secretPaths = unique(
-    [cwd, ...writable].flatMap((p) => secretsFor(p)).filter((p) => existsSync(p)),
+    [cwd, process.cwd(), ...writable].flatMap((p) => secretsFor(p)).filter((p) => existsSync(p)),
   ).map((p) => realpathSync.native(p));
   const refused = writable.filter((w) => [...protectedPaths, ...secretPaths].some((p) => within(w, p)));
   const open = writable.filter((w) => !refused.includes(w));

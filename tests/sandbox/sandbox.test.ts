@@ -3,6 +3,8 @@
  * write, and that nothing it started outlives it. Each attack is a way an
  * agent that wants past the sandbox would try.
  */
+
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -14,6 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildEnv, runProcess } from '../../src/agents/runner.js';
 import { stepMounts } from '../../src/sandbox/mounts.js';
@@ -144,6 +147,24 @@ describe('inside the sandbox (real bwrap)', () => {
     // A writable root (the auditor's kind of mount) does not uncover it either.
     const m = stepMounts([root, stepDir], root);
     expect(m.mounts).toContainEqual({ path: join(root, '.jidoka', 'queue'), writable: false, hidden: true });
+    // A step whose cwd and writable paths are outside the repository (a probe in a temp folder)
+    // still has it hidden: Jidoka runs in the repository, so its secrets are found from there.
+    const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'jidoka-probe-')));
+    const mountsJs = fileURLToPath(new URL('../../dist/sandbox/mounts.js', import.meta.url));
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { stepMounts } = await import(${JSON.stringify(mountsJs)}); console.log(JSON.stringify(stepMounts([${JSON.stringify(tmp)}], ${JSON.stringify(tmp)}).mounts))`,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(JSON.parse(out)).toContainEqual({
+      path: join(root, '.jidoka', 'queue'),
+      writable: false,
+      hidden: true,
+    });
   });
 
   it('a symlink, /proc/self/root or a hard link in the worktree does not reach a read-only path', async () => {
