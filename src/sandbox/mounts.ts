@@ -54,7 +54,7 @@ export function stepMounts(writablePaths: readonly string[], cwd: string): StepM
   ).map((p) => realpathSync.native(p));
   // Also the repository Jidoka itself runs in: a step whose cwd is a temp folder (a probe) must not read its secrets either.
   const secretPaths = unique(
-    [cwd, process.cwd(), ...writable].flatMap((p) => secretsFor(p)).filter((p) => existsSync(p)),
+    [cwd, ownCwd(), ...writable].flatMap((p) => (p ? secretsFor(p) : [])).filter((p) => existsSync(p)),
   ).map((p) => realpathSync.native(p));
   const refused = writable.filter((w) => [...protectedPaths, ...secretPaths].some((p) => within(w, p)));
   const open = writable.filter((w) => !refused.includes(w));
@@ -75,6 +75,15 @@ export function protectedFor(path: string): string[] {
   const out = [repo.gitEntry, repo.gitDir, repo.commonDir];
   if (repo.mainRoot) out.push(...JIDOKA_STATE.map((f) => join(repo.mainRoot!, '.jidoka', f)));
   return out;
+}
+
+/** Jidoka's own working directory; undefined when it was deleted under it. */
+function ownCwd(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The secret paths of the repository that contains `path`, if any (see JIDOKA_SECRETS). */
