@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fillWhys, resolve } from '../breakers/harness.js';
-import { approve, met, setupLine, write } from '../support/line.js';
+import { approve, met, modulePlan, setupLine, write } from '../support/line.js';
 import { git, runCli, writeFiles } from '../support/repo.js';
 import {
   type DaemonProcess,
@@ -28,30 +28,6 @@ afterEach(async () => {
   daemons = [];
 });
 
-/** A plan of `chunks` chunks; chunk N writes src/<id>-N.js, the goal loads them all. */
-function plan(id: string, chunks = 1): string {
-  const files = Array.from({ length: chunks }, (_, i) => `src/${id}-${i + 1}.js`);
-  return `---
-id: ${id}
-title: Plan ${id}
-status: proposed
-risk: low
-skill: tdd
-scope:
-  - src/**
-goal:
-  statement: the modules of ${id} exist
-  checks:
-    - node -e "${files.map((f) => `require('./${f}')`).join('; ')}"
-created: 2026-11-21
----
-## Context
-
-A plan for the parallel tests.
-
-${files.map((f, i) => `## Chunk ${i + 1}: Module ${i + 1}\n\nCreate ${f}.\n`).join('\n')}`;
-}
-
 const MAKE = write('src/{plan}-{chunk}.js', 'module.exports = "{plan}";\n');
 
 function line(
@@ -65,7 +41,7 @@ function line(
 ) {
   const l = setupLine({
     script: { maker: [opts.maker], checker: [[approve()]], goal: [[met()]] },
-    plan: plan(ids[0]!, opts.chunks?.[ids[0]!]),
+    plan: modulePlan(ids[0]!, opts.chunks?.[ids[0]!]),
     planId: ids[0]!,
     limits: { maxParallelPlans: ids.length, ...(opts.limits ?? {}) },
     extraConfig: { merge: { mode: 'auto' }, daemon: { gracePeriod: '60s' } },
@@ -73,7 +49,7 @@ function line(
   });
   writeFiles(
     l.root,
-    Object.fromEntries(ids.slice(1).map((id) => [`plans/${id}.md`, plan(id, opts.chunks?.[id])])),
+    Object.fromEntries(ids.slice(1).map((id) => [`plans/${id}.md`, modulePlan(id, opts.chunks?.[id])])),
   );
   git(l.root, 'add', '-A');
   git(l.root, 'commit', '-q', '-m', 'more plans');

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DaemonProcess, killDaemon, spawnCli, spawnDaemon, waitFor } from '../daemon/daemon-process.js';
-import { approve, met, setupLine } from '../support/line.js';
+import { approve, met, modulePlan, setupLine } from '../support/line.js';
 import { alive } from '../support/process.js';
 import { type RedisServer, startRedis } from '../support/redis-server.js';
 import { git, runCli, writeFiles } from '../support/repo.js';
@@ -31,30 +31,6 @@ export interface Cluster {
   stopAll(): Promise<void>;
 }
 
-/** A plan of `chunks` chunks; chunk N writes src/<id>-N.js, the goal loads them all. */
-export function plan(id: string, chunks = 1): string {
-  const files = Array.from({ length: chunks }, (_, i) => `src/${id}-${i + 1}.js`);
-  return `---
-id: ${id}
-title: Plan ${id}
-status: proposed
-risk: low
-skill: tdd
-scope:
-  - src/**
-goal:
-  statement: the modules of ${id} exist
-  checks:
-    - node -e "${files.map((f) => `require('./${f}')`).join('; ')}"
-created: 2026-11-21
----
-## Context
-
-A plan for the queue tests.
-
-${files.map((f, i) => `## Chunk ${i + 1}: Module ${i + 1}\n\nCreate ${f}.\n`).join('\n')}`;
-}
-
 export async function startCluster(opts: {
   plans: Record<string, number>;
   maker: unknown[];
@@ -74,7 +50,7 @@ function makeCluster(redis: RedisServer, opts: Parameters<typeof startCluster>[0
   const ids = Object.keys(opts.plans);
   const l = setupLine({
     script: { maker: [opts.maker], checker: [[approve()]], goal: [[met()]] },
-    plan: plan(ids[0]!, opts.plans[ids[0]!]),
+    plan: modulePlan(ids[0]!, opts.plans[ids[0]!]),
     planId: ids[0]!,
     extraConfig: {
       merge: { mode: 'auto' },
@@ -94,7 +70,7 @@ function makeCluster(redis: RedisServer, opts: Parameters<typeof startCluster>[0
   if (ids.length > 1) {
     writeFiles(
       root,
-      Object.fromEntries(ids.slice(1).map((id) => [`plans/${id}.md`, plan(id, opts.plans[id])])),
+      Object.fromEntries(ids.slice(1).map((id) => [`plans/${id}.md`, modulePlan(id, opts.plans[id])])),
     );
     git(root, 'add', '-A');
     git(root, 'commit', '-q', '-m', 'more plans');

@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { approvalHashOf } from '../../src/plans/store.js';
 import { signApproval } from '../../src/queue/approval-key.js';
 import { planState, waitFor } from '../daemon/daemon-process.js';
-import { write } from '../support/line.js';
+import { modulePlan, write } from '../support/line.js';
 import { git } from '../support/repo.js';
-import { type Cluster, plan, startCluster } from './cluster.js';
+import { type Cluster, startCluster } from './cluster.js';
 
 let cluster: Cluster | undefined;
 let queue: Queue | undefined;
@@ -42,7 +42,7 @@ describe('a worker checks every job itself', () => {
     await fetchReal().catch(() => {});
     expect(real).toBeDefined();
     // px was never approved: someone with access to the Redis signs it with a key of their own.
-    const pxText = plan('px', 1).replace('status: proposed', 'status: approved');
+    const pxText = modulePlan('px', 1).replace('status: proposed', 'status: approved');
     const approval = { hash: approvalHashOf(pxText), by: 'mallory', at: new Date().toISOString() };
     const { privateKey } = generateKeyPairSync('ed25519');
     await q.add(

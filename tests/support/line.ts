@@ -83,3 +83,27 @@ export const write = (path: string, content: string) => ({ write: path, content 
 export const approve = (...reasons: string[]) => ({ report: { decision: 'approve', reasons } });
 export const reject = (...reasons: string[]) => ({ report: { decision: 'reject', reasons } });
 export const met = (...evidence: string[]) => ({ report: { met: true, evidence } });
+
+/** A plan of `chunks` chunks; chunk N writes src/<id>-N.js, the goal loads them all. */
+export function modulePlan(id: string, chunks = 1): string {
+  const files = Array.from({ length: chunks }, (_, i) => `src/${id}-${i + 1}.js`);
+  return `---
+id: ${id}
+title: Plan ${id}
+status: proposed
+risk: low
+skill: tdd
+scope:
+  - src/**
+goal:
+  statement: the modules of ${id} exist
+  checks:
+    - node -e "${files.map((f) => `require('./${f}')`).join('; ')}"
+created: 2026-11-21
+---
+## Context
+
+A plan whose chunks each write one module.
+
+${files.map((f, i) => `## Chunk ${i + 1}: Module ${i + 1}\n\nCreate ${f}.\n`).join('\n')}`;
+}
